@@ -1,0 +1,76 @@
+//! Bodies of the fuzz targets in `fuzz/`, shared with the stable test that replays their
+//! corpora (`tests/fuzz_corpus.rs`). Not part of the public API.
+//!
+//! Each function panics only when it finds a bug: an invariant that does not hold.
+
+use crate::dtype::{DType, ParseOptions};
+
+/// Parse arbitrary bytes as a dtype description, with and without `align`; when it parses,
+/// check that every rendering works and round-trips.
+pub fn dtype_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for align in [false, true] {
+        let options = ParseOptions {
+            align,
+            max_depth: 32,
+            max_fields: 10_000,
+        };
+        let Ok(dt) = DType::parse_with(text, &options) else {
+            continue;
+        };
+        check_dtype(&dt);
+    }
+    // The same text as an .npy header descr.
+    if let Ok(dt) = DType::from_descr_with(
+        text,
+        &ParseOptions {
+            max_depth: 32,
+            max_fields: 10_000,
+            ..Default::default()
+        },
+    ) {
+        check_dtype(&dt);
+    }
+}
+
+/// Invariants every dtype must satisfy.
+pub fn check_dtype(dt: &DType) {
+    let itemsize = dt.itemsize();
+    assert!(itemsize <= crate::dtype::MAX_ITEMSIZE);
+    let _ = dt.typestr();
+    let _ = dt.name();
+    let _ = dt.layout_table();
+    for leaf in dt.leaf_fields() {
+        let extent = leaf
+            .shape
+            .iter()
+            .zip(&leaf.strides)
+            .map(|(&n, &s)| n.saturating_sub(1) * s)
+            .sum::<usize>();
+        if leaf.count() > 0 {
+            let end = leaf.offset + extent + leaf.dtype.size();
+            assert!(
+                end <= itemsize,
+                "leaf {} ends at {end}, past itemsize {itemsize}",
+                leaf.path
+            );
+        }
+    }
+    let reparsed = DType::parse(&dt.to_string())
+        .unwrap_or_else(|e| panic!("Display output {dt} does not parse back: {e}"));
+    assert_eq!(
+        &reparsed, dt,
+        "Display output {dt} parses to a different dtype"
+    );
+    if let Ok(descr) = dt.npy_descr() {
+        let back = DType::from_descr(&descr)
+            .unwrap_or_else(|e| panic!("npy descr {descr} does not parse back: {e}"));
+        assert_eq!(&back, dt, "npy descr {descr} parses to a different dtype");
+    }
+    let swapped = dt.byte_swapped();
+    assert_eq!(swapped.itemsize(), itemsize);
+    assert_eq!(&swapped.byte_swapped(), dt);
+    assert!(dt.to_native().is_native());
+}

@@ -1,0 +1,1 @@
+//! Printers for the command-line tools.

@@ -1,0 +1,56 @@
+//! # dtkit: NumPy-style structured binary data in Rust
+//!
+//! dtkit reads and writes the binary layouts NumPy describes with a *dtype*: sensor dumps,
+//! `.npy`/`.npz` files and the structured records inside them. Everything is driven by a
+//! dtype description in NumPy's own syntax, parsed by [`DType::parse`]:
+//!
+//! ```
+//! use dtkit::{ByteOrder, DType};
+//!
+//! let dt = DType::parse(
+//!     "[('time','<u8'),('position',[('az','<f4'),('el','<f4')]),('samples','<i2',(2048,))]",
+//! )?;
+//! assert_eq!(dt.itemsize(), 8 + 8 + 2 * 2048);
+//! let az = dt.field_path("position.az")?;
+//! assert_eq!((az.offset, az.dtype.typestr()), (8, "<f4".to_string()));
+//! assert_eq!(dt.descr()?, "[('time', '<u8'), ('position', [('az', '<f4'), ('el', '<f4')]), \
+//!                          ('samples', '<i2', (2048,))]");
+//! assert_eq!(dt.with_byte_order(ByteOrder::Big).leaf_fields()[0].dtype.typestr(), ">u8");
+//! # Ok::<(), dtkit::Error>(())
+//! ```
+//!
+//! ## Entry points
+//!
+//! | NumPy | dtkit |
+//! |---|---|
+//! | `np.dtype(spec)`, `np.dtype(spec, align=True)` | [`DType::parse`], [`DType::parse_with`] |
+//! | `dtype.str`, `dtype.descr`, `dtype.name` | [`DType::typestr`], [`DType::descr`], [`DType::name`] |
+//! | `dtype.itemsize`, `.alignment`, `.byteorder` | [`DType::itemsize`], [`DType::alignment`], [`DType::byteorder_char`] |
+//! | `dtype['position']`, `dtype.fields` | [`DType::field`], [`DType::field_path`], [`DType::fields`] |
+//! | `dtype.newbyteorder('>')` | [`DType::with_byte_order`], [`DType::byte_swapped`], [`DType::to_native`] |
+//! | `format.descr_to_dtype(header['descr'])` | [`DType::from_descr`], [`DType::npy_descr`] |
+//! | the flattened columns `np.loadtxt` fills | [`DType::leaf_fields`] |
+//!
+//! ## Robustness
+//!
+//! No input makes dtkit panic, recurse without bound or allocate without bound: the parser
+//! is linear in its input, nesting depth and field count are limited ([`ParseOptions`]),
+//! and every size and offset is computed with checked arithmetic against NumPy's own limit
+//! of `i32::MAX` bytes ([`dtype::MAX_ITEMSIZE`]). Every error says what was expected and
+//! where ([`Error::location`]).
+
+#![warn(missing_docs)]
+
+pub mod dtype;
+pub mod error;
+#[cfg(feature = "cli")]
+pub mod inspect;
+
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use dtype::{
+    ByteOrder, DType, DateTimeUnit, Field, FieldRef, LeafField, ParseOptions, Record, Scalar,
+    ScalarKind, Subarray, TimeUnit,
+};
+pub use error::{Error, ErrorKind, Location, Result};
