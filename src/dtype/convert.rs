@@ -231,7 +231,7 @@ impl<'a> Converter<'a> {
             fields,
             itemsize: total,
             alignment: if align { max_align } else { 1 },
-            aligned: false,
+            aligned: align,
             view_of: None,
         }))
     }

@@ -199,6 +199,7 @@ impl DType {
             DType::Record(r) if r.view_of().is_some() => {
                 r.view_of().map(Scalar::name).unwrap_or_default()
             }
+            _ if self.itemsize() == 0 => "void".to_owned(),
             _ => format!("void{}", self.itemsize() * 8),
         }
     }

@@ -309,7 +309,7 @@ fn apply_divisor(unit: TimeUnit, count: u32, den: i64, meta: &str) -> Result<Dat
         Week => vec![(7, Day), (168, Hour), (10080, Minute), (0, Year)],
         Day => vec![(24, Hour), (1440, Minute), (86400, Second)],
         Hour => vec![(60, Minute), (3600, Second)],
-        Minute => vec![(60, Second), (3600, Millisecond)],
+        Minute => vec![(60, Second), (60_000, Millisecond)],
         _ => {
             let idx = TimeUnit::ALL.iter().position(|&u| u == unit).unwrap_or(0);
             let next = |k: usize| TimeUnit::ALL.get(idx + k).copied();
