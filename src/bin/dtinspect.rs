@@ -1,1 +1,232 @@
-fn main() {}
+//! `dtinspect`: what is in this file, and where exactly is each byte?
+//!
+//! A thin front end: arguments are parsed here, everything else is `dtkit::inspect`.
+//! Exit codes (shared/CLI.md): 0 success, 2 bad arguments or bad input, 1 other failures;
+//! a closed pipe exits 0 quietly.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dtkit::inspect::{self, raw::Order, raw::RawLayout, Style};
+use dtkit::{Error, ErrorKind};
+
+const EXAMPLES: &str = "\
+Examples:
+  Describe a dtype, its offsets and padding:
+    dtinspect dtype \"[('time','<u8'),('position',[('az','<f4'),('el','<f4')])]\"
+    dtinspect dtype 'i1, i4, i1' --align --json
+    dtinspect dtype @fixtures/raw/radar.dtype
+  Inspect a raw dump of records, skipping a 16-byte header:
+    dtinspect dump.bin --dtype '<f4,<f4,<f4,<f4' --offset 16
+    dtinspect matrix.bin --dtype '>f8' --shape 3,-1 --order F --json";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dtinspect",
+    version,
+    about = "Inspect NumPy dtypes and binary data: fields, offsets, strides, flags",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// A raw binary dump to inspect (needs --dtype)
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+
+    /// Record dtype of the dump: a NumPy dtype description, or @PATH to read it from a file
+    #[arg(long, value_name = "SPEC")]
+    dtype: Option<String>,
+
+    /// Lay out --dtype records like C structs (NumPy's align=True)
+    #[arg(long)]
+    align: bool,
+
+    /// Bytes before the first record (a file header)
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    offset: u64,
+
+    /// Number of records to use (default: every whole record)
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+
+    /// Array shape; one dimension may be -1
+    #[arg(
+        long,
+        value_name = "D0,D1,..",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    shape: Option<Vec<i64>>,
+
+    /// Memory order of a multi-dimensional dump
+    #[arg(long, value_enum, default_value = "C", ignore_case = true)]
+    order: OrderArg,
+
+    /// Accept bytes after the last whole record instead of reporting them as an error
+    #[arg(long)]
+    allow_trailing: bool,
+
+    /// Print JSON (the keys are a stable contract) instead of tables
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Describe a dtype: size, alignment, NumPy's str and descr, and every field's offset
+    Dtype {
+        /// A NumPy dtype description ('<i4', 'i4, (2,3)f8, S5', a list of fields, a dict),
+        /// or @PATH to read it from a file
+        spec: String,
+        /// Lay out records like C structs (NumPy's align=True)
+        #[arg(long)]
+        align: bool,
+        /// Print JSON (the keys are a stable contract) instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OrderArg {
+    C,
+    F,
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure {
+            code: if e.kind() == ErrorKind::Io { 1 } else { 2 },
+            message: e.snippet(),
+        }
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure {
+            code: 1,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), Failure> {
+    match cli.command {
+        Some(Command::Dtype { spec, align, json }) => {
+            let dt = inspect::parse_cli_spec(&spec, align)?;
+            if json {
+                inspect::write_dtype_json(out, &dt)?;
+            } else {
+                inspect::write_dtype_human(out, &dt, style)?;
+            }
+        }
+        None => {
+            let path = cli.file.expect("clap requires FILE without a subcommand");
+            let shown = path.display().to_string();
+            let meta = std::fs::metadata(&path).map_err(|e| Failure {
+                code: if e.kind() == io::ErrorKind::NotFound {
+                    2
+                } else {
+                    1
+                },
+                message: format!("cannot open {shown}: {e}"),
+            })?;
+            let mut magic = [0u8; 6];
+            let n = std::fs::File::open(&path)
+                .and_then(|mut f| io::Read::read(&mut f, &mut magic))
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: format!("cannot read {shown}: {e}"),
+                })?;
+            let magic = &magic[..n];
+            if magic.starts_with(b"\x93NUMPY")
+                || magic.starts_with(b"PK\x03\x04")
+                || magic.starts_with(b"PK\x05\x06")
+            {
+                return Err(Failure {
+                    code: 2,
+                    message: format!(
+                        "{shown} is an .npy/.npz file: this version of dtinspect reads raw dumps \
+                         only; .npy and .npz support is tracked as the next milestone"
+                    ),
+                });
+            }
+            let Some(spec) = cli.dtype else {
+                return Err(Failure {
+                    code: 2,
+                    message: format!(
+                        "{shown} is a raw dump (no .npy or .npz magic bytes): give its record \
+                         dtype with --dtype SPEC"
+                    ),
+                });
+            };
+            let dt = inspect::parse_cli_spec(&spec, cli.align)?;
+            let order = match cli.order {
+                OrderArg::C => Order::C,
+                OrderArg::F => Order::F,
+            };
+            let layout = RawLayout::new(
+                &dt,
+                meta.len(),
+                cli.offset,
+                cli.count,
+                cli.shape.as_deref(),
+                order,
+                cli.allow_trailing,
+            )
+            .map_err(|e| Failure::from(e))
+            .map_err(|mut f| {
+                f.message = format!("{shown}: {}", f.message);
+                f
+            })?;
+            if cli.json {
+                serde_json::to_writer_pretty(&mut *out, &layout).map_err(io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                inspect::write_raw_human(out, &shown, &layout, &dt, style)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let style = Style::for_terminal(stdout.is_terminal());
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = run(cli, &mut out, style).and_then(|()| out.flush().map_err(Failure::from));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = out.flush();
+            eprintln!("dtinspect: error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -29,6 +29,7 @@ mod parse;
 
 use std::fmt;
 
+pub use display::{py_repr_shape, py_repr_str};
 pub use layout::{FieldRef, LeafField};
 
 use crate::error::{Error, Result};

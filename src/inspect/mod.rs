@@ -1,1 +1,438 @@
-//! Printers for the command-line tools.
+//! Printers behind the command-line tools. They live in the library and write to any
+//! [`Write`], so tests capture exactly what the binaries print.
+//!
+//! The JSON shapes are the contract of `shared/CLI.md`; the human forms are tables.
+
+use std::io::{self, Write};
+
+pub mod raw;
+
+use serde::Serialize;
+
+use crate::dtype::{ByteOrder, DType, ParseOptions};
+use crate::error::{Error, ErrorKind, Result};
+
+/// One leaf field as `dtinspect dtype --json` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldJson {
+    /// Dotted path (`position.az`), `""` for a dtype without fields.
+    pub path: String,
+    /// Absolute byte offset in the element.
+    pub offset: usize,
+    /// The leaf's scalar type string (`<f4`).
+    pub dtype: String,
+    /// Subarray shape of the leaf (`[]` for a plain scalar).
+    pub shape: Vec<usize>,
+    /// Size in bytes of one scalar of the leaf (NumPy's field-view `itemsize`).
+    pub itemsize: usize,
+    /// Bytes the whole leaf spans: `itemsize` × the product of `shape`.
+    pub nbytes: usize,
+    /// Byte strides of `shape` inside the element.
+    pub strides: Vec<usize>,
+    /// The field's title, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// What `dtinspect dtype --json` prints.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DTypeJson {
+    /// NumPy's `dtype.itemsize`.
+    pub itemsize: usize,
+    /// NumPy's `dtype.alignment`.
+    pub alignment: usize,
+    /// NumPy's `dtype.str`.
+    pub str: String,
+    /// NumPy's `dtype.byteorder` (`=`, `<`, `>`, `|`).
+    pub byteorder: String,
+    /// `repr(dtype.descr)`; `null` when NumPy cannot describe the layout (overlapping or
+    /// out-of-order fields).
+    pub descr: Option<String>,
+    /// NumPy's `dtype.name`.
+    pub name: String,
+    /// NumPy's `dtype.kind`.
+    pub kind: String,
+    /// A description that parses back to this dtype (a type string or a Python literal).
+    pub spec: String,
+    /// NumPy's `isalignedstruct`.
+    pub aligned_struct: bool,
+    /// Every leaf field in declaration order.
+    pub fields: Vec<FieldJson>,
+}
+
+impl DTypeJson {
+    /// The JSON description of `dt`.
+    pub fn new(dt: &DType) -> DTypeJson {
+        DTypeJson {
+            itemsize: dt.itemsize(),
+            alignment: dt.alignment(),
+            str: dt.typestr(),
+            byteorder: dt.byteorder_char().to_string(),
+            descr: dt.descr().ok(),
+            name: dt.name(),
+            kind: dt.kind_char().to_string(),
+            spec: dt.to_string(),
+            aligned_struct: dt.as_record().is_some_and(|r| r.is_aligned_struct()),
+            fields: dt
+                .leaf_fields()
+                .into_iter()
+                .map(|l| FieldJson {
+                    nbytes: l.count() * l.dtype.size(),
+                    itemsize: l.dtype.size(),
+                    dtype: l.dtype.typestr(),
+                    path: l.path,
+                    offset: l.offset,
+                    shape: l.shape,
+                    strides: l.strides,
+                    title: l.title,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Resolve a command-line dtype `SPEC`: `@PATH` reads the description from a file, where
+/// `#` comments (outside quotes) and surrounding whitespace are removed.
+///
+/// # Errors
+/// When the file cannot be read ([`ErrorKind::Io`]).
+pub fn resolve_spec(spec: &str) -> Result<String> {
+    match spec.strip_prefix('@') {
+        None => Ok(spec.to_owned()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read dtype file {path:?}: {e}"),
+                )
+            })?;
+            Ok(strip_comments(&text).trim().to_owned())
+        }
+    }
+}
+
+/// Remove `#` comments that are outside quotes, line by line.
+pub fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for c in text.chars() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+                out.push(c);
+            }
+            continue;
+        }
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q || c == '\n' {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None => {
+                if c == '#' {
+                    in_comment = true;
+                } else {
+                    if c == '\'' || c == '"' {
+                        quote = Some(c);
+                    }
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Parse a command-line dtype `SPEC` (including `@PATH`).
+///
+/// # Errors
+/// As [`DType::parse`], and when an `@PATH` file cannot be read.
+pub fn parse_cli_spec(spec: &str, align: bool) -> Result<DType> {
+    let text = resolve_spec(spec)?;
+    DType::parse_with(&text, &ParseOptions::aligned(align))
+}
+
+/// Terminal styling: plain, or ANSI colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    color: bool,
+}
+
+impl Style {
+    /// No escape codes at all.
+    pub const PLAIN: Style = Style { color: false };
+
+    /// Colour when `color` is true.
+    pub fn new(color: bool) -> Style {
+        Style { color }
+    }
+
+    /// Colour for a stream that is a terminal, unless `NO_COLOR` is set (to anything
+    /// non-empty), as <https://no-color.org> asks.
+    pub fn for_terminal(is_terminal: bool) -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            color: is_terminal && !no_color,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    fn label(&self, text: &str) -> String {
+        self.paint("36", text)
+    }
+}
+
+fn byte_order_summary(dt: &DType) -> String {
+    let mut little = false;
+    let mut big = false;
+    for leaf in dt.leaf_fields() {
+        match leaf.dtype.byte_order() {
+            ByteOrder::Little => little = true,
+            ByteOrder::Big => big = true,
+            ByteOrder::NotApplicable => {}
+        }
+    }
+    let native = |o: ByteOrder| {
+        if o == ByteOrder::NATIVE {
+            " (native)"
+        } else {
+            " (swapped on this machine)"
+        }
+    };
+    match (little, big) {
+        (true, true) => "mixed: little- and big-endian fields".to_owned(),
+        (true, false) => format!("little-endian{}", native(ByteOrder::Little)),
+        (false, true) => format!("big-endian{}", native(ByteOrder::Big)),
+        (false, false) => "not applicable (single bytes)".to_owned(),
+    }
+}
+
+/// Write the human description of a dtype: a summary block, then the layout table.
+///
+/// # Errors
+/// Only I/O errors of `out`.
+pub fn write_dtype_human(out: &mut dyn Write, dt: &DType, style: Style) -> io::Result<()> {
+    let leaves = dt.leaf_fields();
+    let alignment = match dt.as_record() {
+        Some(r) if r.is_aligned_struct() => {
+            format!("{} (align=True, C struct layout)", dt.alignment())
+        }
+        Some(_) if dt.alignment() == 1 => "1 (packed)".to_owned(),
+        _ => dt.alignment().to_string(),
+    };
+    let descr = match dt.descr() {
+        Ok(d) if dt.has_fields() => d,
+        Ok(_) => dt.to_string(),
+        Err(_) => format!("{dt}  (overlapping or out-of-order fields: no descr)"),
+    };
+    let rows: Vec<(&str, String)> = vec![
+        ("dtype", descr),
+        ("str", format!("{}  ({})", dt.typestr(), dt.name())),
+        ("itemsize", format!("{} bytes", dt.itemsize())),
+        ("alignment", alignment),
+        ("byte order", byte_order_summary(dt)),
+        (
+            "fields",
+            if dt.has_fields() {
+                format!("{} top-level, {} leaves", dt.fields().len(), leaves.len())
+            } else {
+                "none".to_owned()
+            },
+        ),
+    ];
+    for (k, v) in rows {
+        writeln!(out, "{} {}", style.label(&format!("{k:<10}")), v)?;
+    }
+    writeln!(out)?;
+    let table = dt.layout_table();
+    for (i, line) in table.lines().enumerate() {
+        if i == 0 {
+            writeln!(out, "{}", style.bold(line))?;
+        } else if line.contains("(padding)") {
+            writeln!(out, "{}", style.dim(line))?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Write the human description of a raw dump: an info block like NumPy users' `info()`,
+/// then the leaf fields as views (shape and strides).
+///
+/// # Errors
+/// Only I/O errors of `out`.
+pub fn write_raw_human(
+    out: &mut dyn Write,
+    path: &str,
+    layout: &raw::RawLayout,
+    dt: &DType,
+    style: Style,
+) -> io::Result<()> {
+    let shape = |s: &[usize]| crate::dtype::py_repr_shape(s);
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let f = &layout.flags;
+    let rows: Vec<(&str, String)> = vec![
+        ("file", format!("{path} (raw dump)")),
+        ("shape", shape(&layout.shape)),
+        ("dtype", dt.to_string()),
+        (
+            "length",
+            layout.shape.first().copied().unwrap_or(1).to_string(),
+        ),
+        ("size", layout.shape.iter().product::<usize>().to_string()),
+        ("byte order", byte_order_summary(dt)),
+        ("order", format!("{:?}", layout.order)),
+        ("itemsize", format!("{} bytes", layout.itemsize)),
+        (
+            "nbytes",
+            format!("{} bytes from offset {}", layout.nbytes, layout.data_offset),
+        ),
+        (
+            "trailing",
+            format!("{} bytes after the last record", layout.trailing_bytes),
+        ),
+        ("strides", shape(&layout.strides)),
+        (
+            "flags",
+            format!(
+                "own data: {}, writeable: {}, C-contiguous: {}, F-contiguous: {}, aligned: {}",
+                yes(f.owndata),
+                yes(f.writeable),
+                yes(f.c_contiguous),
+                yes(f.f_contiguous),
+                yes(f.aligned)
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        writeln!(out, "{} {}", style.label(&format!("{k:<10}")), v)?;
+    }
+    writeln!(out)?;
+    let header = ["field", "dtype", "offset", "shape", "strides"];
+    let cells: Vec<[String; 5]> = layout
+        .fields
+        .iter()
+        .map(|fj| {
+            [
+                if fj.path.is_empty() {
+                    "(element)".to_owned()
+                } else {
+                    fj.path.clone()
+                },
+                fj.dtype.clone(),
+                fj.offset.to_string(),
+                shape(&fj.shape),
+                shape(&fj.strides),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let fmt_row = |row: &[String]| {
+        let mut l = String::new();
+        for (i, (c, w)) in row.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w.saturating_sub(c.chars().count()));
+            if i == 2 {
+                l.push_str(&pad);
+                l.push_str(c);
+            } else {
+                l.push_str(c);
+                l.push_str(&pad);
+            }
+            l.push_str("  ");
+        }
+        l.trim_end().to_owned()
+    };
+    writeln!(out, "{}", style.bold(&fmt_row(&header.map(str::to_owned))))?;
+    for row in &cells {
+        writeln!(out, "{}", fmt_row(row))?;
+    }
+    Ok(())
+}
+
+/// Write `dtinspect dtype --json` output: one JSON object and a newline.
+///
+/// # Errors
+/// Only I/O errors of `out`.
+pub fn write_dtype_json(out: &mut dyn Write, dt: &DType) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &DTypeJson::new(dt))?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_outside_quotes_are_removed() {
+        let text = "# radar record\n[('a', '<i4'),  # the count\n ('b#c', 'f8')]\n";
+        let stripped = strip_comments(text);
+        assert_eq!(stripped, "\n[('a', '<i4'),  \n ('b#c', 'f8')]\n");
+        let dt = DType::parse(stripped.trim()).unwrap();
+        assert_eq!(dt.fields()[1].name(), "b#c");
+    }
+
+    #[test]
+    fn json_follows_the_contract_example() {
+        let dt = DType::parse_with(
+            "[('a','<i4'),('b','<f8'),('c','<i2',(2,))]",
+            &ParseOptions::aligned(true),
+        )
+        .unwrap();
+        let v = serde_json::to_value(DTypeJson::new(&dt)).unwrap();
+        assert_eq!(v["itemsize"], 24);
+        assert_eq!(v["alignment"], 8);
+        assert_eq!(v["str"], "|V24");
+        assert_eq!(v["byteorder"], "|");
+        assert_eq!(
+            v["descr"],
+            "[('a', '<i4'), ('', '|V4'), ('b', '<f8'), ('c', '<i2', (2,)), ('', '|V4')]"
+        );
+        assert_eq!(v["fields"][0]["path"], "a");
+        assert_eq!(v["fields"][2]["shape"], serde_json::json!([2]));
+        assert_eq!(v["fields"][2]["offset"], 16);
+        assert_eq!(v["fields"][2]["itemsize"], 2);
+    }
+
+    #[test]
+    fn human_output_has_no_escapes_when_plain() {
+        let dt = DType::parse("[('a','u1'),('s',[('x','u1'),('y','>f8')])]").unwrap();
+        let mut out = Vec::new();
+        write_dtype_human(&mut out, &dt, Style::PLAIN).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\x1b'));
+        assert!(text.contains("mixed"), "{text}");
+        assert!(text.contains("    y"), "{text}");
+        let mut out = Vec::new();
+        write_dtype_human(&mut out, &dt, Style::new(true)).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("\x1b[1m"));
+    }
+}
