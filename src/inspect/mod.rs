@@ -424,13 +424,13 @@ mod tests {
 
     #[test]
     fn human_output_has_no_escapes_when_plain() {
-        let dt = DType::parse("[('a','u1'),('s',[('x','u1'),('y','>f8')])]").unwrap();
+        let dt = DType::parse("[('a','<u2'),('s',[('x','u1'),('y','>f8')])]").unwrap();
         let mut out = Vec::new();
         write_dtype_human(&mut out, &dt, Style::PLAIN).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains('\x1b'));
         assert!(text.contains("mixed"), "{text}");
-        assert!(text.contains("    y"), "{text}");
+        assert!(text.contains("\n     3     8    y    >f8"), "{text}");
         let mut out = Vec::new();
         write_dtype_human(&mut out, &dt, Style::new(true)).unwrap();
         assert!(String::from_utf8(out).unwrap().contains("\x1b[1m"));
