@@ -41,6 +41,7 @@
 
 #![warn(missing_docs)]
 
+pub mod byteswap;
 pub mod dtype;
 pub mod error;
 #[cfg(feature = "cli")]
@@ -49,6 +50,12 @@ pub mod inspect;
 #[doc(hidden)]
 pub mod fuzzing;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+pub use byteswap::ByteOrderPlan;
 pub use dtype::{
     ByteOrder, DType, DateTimeUnit, Field, FieldRef, LeafField, ParseOptions, Record, Scalar,
     ScalarKind, Subarray, TimeUnit,

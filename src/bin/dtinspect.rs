@@ -17,7 +17,7 @@ Examples:
   Describe a dtype, its offsets and padding:
     dtinspect dtype \"[('time','<u8'),('position',[('az','<f4'),('el','<f4')])]\"
     dtinspect dtype 'i1, i4, i1' --align --json
-    dtinspect dtype @fixtures/raw/radar.dtype
+    dtinspect dtype @formats/medkit_radar.dtype
   Inspect a raw dump of records, skipping a 16-byte header:
     dtinspect dump.bin --dtype '<f4,<f4,<f4,<f4' --offset 16
     dtinspect matrix.bin --dtype '>f8' --shape 3,-1 --order F --json";
@@ -187,7 +187,7 @@ fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), Failure> {
                 order,
                 cli.allow_trailing,
             )
-            .map_err(|e| Failure::from(e))
+            .map_err(Failure::from)
             .map_err(|mut f| {
                 f.message = format!("{shown}: {}", f.message);
                 f

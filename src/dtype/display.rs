@@ -85,6 +85,26 @@ impl Scalar {
         }
     }
 
+    /// A type string that parses back to exactly this scalar: [`Scalar::typestr`], except
+    /// for generic datetime units with a multiplier, which `.str` cannot show
+    /// (`<M8[2generic]`).
+    pub fn spec(&self) -> String {
+        let unit = self.datetime_unit();
+        match self.kind() {
+            ScalarKind::DateTime | ScalarKind::TimeDelta
+                if unit.unit.is_none() && unit.count != 1 =>
+            {
+                format!(
+                    "{}{}8[{}generic]",
+                    self.byte_order().as_char(),
+                    self.kind().kind_char(),
+                    unit.count
+                )
+            }
+            _ => self.typestr(),
+        }
+    }
+
     /// NumPy's `dtype.name`: `float64`, `bytes40`, `str96`, `datetime64[ns]`.
     pub fn name(&self) -> String {
         let bits = self.size() * 8;
@@ -253,7 +273,7 @@ impl DType {
 
     fn write_literal(&self, out: &mut String) {
         match self {
-            DType::Scalar(s) => out.push_str(&py_repr_str(&s.typestr())),
+            DType::Scalar(s) => out.push_str(&py_repr_str(&s.spec())),
             DType::Subarray(sub) => {
                 out.push('(');
                 sub.base().write_literal(out);
@@ -339,7 +359,14 @@ fn write_record_literal(r: &Record, emit_aligned: bool, out: &mut String) {
                 None => out.push_str(&py_repr_str(f.name())),
             }
             out.push_str(", ");
-            f.dtype().write_literal(out);
+            match f.dtype() {
+                DType::Subarray(sub) => {
+                    sub.base().write_literal(out);
+                    out.push_str(", ");
+                    out.push_str(&py_repr_shape(sub.shape()));
+                }
+                other => other.write_literal(out),
+            }
             out.push(')');
         }
         out.push(']');
@@ -451,7 +478,7 @@ impl fmt::Display for DType {
     /// the dict form with offsets when the layout has gaps or alignment).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DType::Scalar(s) => f.write_str(&s.typestr()),
+            DType::Scalar(s) => f.write_str(&s.spec()),
             _ => f.write_str(&self.to_literal()),
         }
     }

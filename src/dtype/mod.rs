@@ -230,7 +230,8 @@ impl TimeUnit {
 pub struct DateTimeUnit {
     /// The base unit; `None` for generic units.
     pub unit: Option<TimeUnit>,
-    /// The multiplier (1 for `[ns]`, 500 for `[500ns]`). Always 1 for generic units.
+    /// The multiplier (1 for `[ns]`, 500 for `[500ns]`). Generic units keep a multiplier
+    /// too (`M8[2generic]`), which NumPy compares but does not print in `.str`.
     pub count: u32,
 }
 
@@ -490,7 +491,7 @@ impl Field {
 /// Fields may leave gaps, come out of offset order, or overlap; NumPy allows all three (but
 /// cannot write a `descr` for the last two). Equality ignores the alignment and the
 /// `align=True` flag, as NumPy's does.
-#[derive(Debug, Clone, Eq, Hash)]
+#[derive(Debug, Clone, Eq)]
 pub struct Record {
     fields: Vec<Field>,
     itemsize: usize,
@@ -506,6 +507,15 @@ impl PartialEq for Record {
         self.fields == other.fields
             && self.itemsize == other.itemsize
             && self.view_of == other.view_of
+    }
+}
+
+impl std::hash::Hash for Record {
+    /// Hashes what equality compares: fields, itemsize and the viewed type.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.fields.hash(state);
+        self.itemsize.hash(state);
+        self.view_of.hash(state);
     }
 }
 

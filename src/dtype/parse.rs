@@ -381,7 +381,12 @@ fn datetime_meta(meta: &str) -> Result<DateTimeUnit> {
         return Err(bad(1 + used, "a unit"));
     }
     if unit_text == "generic" {
-        return Ok(DateTimeUnit::GENERIC);
+        // NumPy keeps the multiplier of generic units (`M8[2generic]` != `M8`) although
+        // `.str` does not show it.
+        return Ok(DateTimeUnit {
+            unit: None,
+            count: num,
+        });
     }
     let Some(unit) = TimeUnit::from_symbol(unit_text) else {
         return Err(Error::dtype(format!(
@@ -534,14 +539,12 @@ pub(crate) fn typestr(s: &str) -> Result<Scalar> {
         ))
         .at(Location::Spec(0)));
     }
-    if order.is_some() || s.starts_with(['=', '|']) {
-        if from_name(t).is_some() {
-            return Err(Error::dtype(format!(
-                "data type {s:?} not understood: a byte-order character cannot precede a \
-                 type name; use a type code such as '>f8'"
-            ))
-            .at(Location::Spec(0)));
-        }
+    if (order.is_some() || s.starts_with(['=', '|'])) && from_name(t).is_some() {
+        return Err(Error::dtype(format!(
+            "data type {s:?} not understood: a byte-order character cannot precede a type \
+             name; use a type code such as '>f8'"
+        ))
+        .at(Location::Spec(0)));
     }
     Err(not_understood(s))
 }
@@ -581,6 +584,7 @@ mod tests {
         assert_eq!(ts(">datetime64[ns]"), ">M8[ns]");
         assert_eq!(ts("M8[ 5s]"), "<M8[5s]");
         assert_eq!(ts("M8[2generic]"), "<M8");
+        assert_eq!(typestr("M8[2generic]").unwrap().datetime_unit().count, 2);
         assert_eq!(ts("M8[\u{3bc}s]"), "<M8[us]");
     }
 

@@ -1,0 +1,219 @@
+//! End-to-end tests of the two binaries on the bundled fixtures: output, exit codes
+//! (shared/CLI.md: 0 ok, 2 bad arguments or input, 1 other) and error messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs")
+}
+
+fn dtinspect(args: &[&str]) -> Output {
+    run(env!("CARGO_BIN_EXE_dtinspect"), args)
+}
+
+fn dtconvert(args: &[&str]) -> Output {
+    run(env!("CARGO_BIN_EXE_dtconvert"), args)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 errors")
+}
+
+#[test]
+fn dtype_json_matches_the_contract() {
+    let o = dtinspect(&[
+        "dtype",
+        "[('a','<i4'),('b','<f8'),('c','<i2',(2,))]",
+        "--align",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["itemsize"], 24);
+    assert_eq!(v["alignment"], 8);
+    assert_eq!(v["str"], "|V24");
+    assert_eq!(v["byteorder"], "|");
+    assert_eq!(
+        v["descr"],
+        "[('a', '<i4'), ('', '|V4'), ('b', '<f8'), ('c', '<i2', (2,)), ('', '|V4')]"
+    );
+    let fields = v["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 3);
+    assert_eq!(fields[1]["path"], "b");
+    assert_eq!(fields[1]["offset"], 8);
+    assert_eq!(fields[2]["shape"], serde_json::json!([2]));
+    // A dtype without fields lists one field with path "".
+    let o = dtinspect(&["dtype", ">f8", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["fields"][0]["path"], "");
+    assert_eq!(v["byteorder"], ">");
+    assert_eq!(v["descr"], "[('', '>f8')]");
+}
+
+#[test]
+fn dtype_human_table_and_file_specs() {
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let o = dtinspect(&["dtype", &spec]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("itemsize   4120 bytes"), "{text}");
+    assert!(text.contains("    21     2    region_ID"), "{text}");
+    assert!(text.contains("(2048,)"), "{text}");
+    assert!(!text.contains('\x1b'), "escape codes in piped output");
+}
+
+#[test]
+fn bad_dtypes_exit_2_and_point_at_the_problem() {
+    let o = dtinspect(&["dtype", "i4,(2,3f8"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("at offset 3"), "{err}");
+    assert!(err.contains("       ^"), "{err}");
+    let o = dtinspect(&["dtype", "[('a','i4'),('a','f8')]"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("occurs more than once"),
+        "{}",
+        stderr(&o)
+    );
+    let o = dtinspect(&["dtype", "@/nonexistent/file.dtype"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an unreadable file is an I/O failure"
+    );
+    let o = dtinspect(&["dtype"]);
+    assert_eq!(o.status.code(), Some(2), "missing SPEC is a usage error");
+}
+
+#[test]
+fn raw_dump_info_and_json() {
+    let bin = fixture("raw/medkit_radar.bin");
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let o = dtinspect(&[bin.to_str().unwrap(), "--dtype", &spec, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "raw");
+    assert_eq!(v["shape"], serde_json::json!([4]));
+    assert_eq!(v["strides"], serde_json::json!([4120]));
+    assert_eq!(v["itemsize"], 4120);
+    assert_eq!(v["nbytes"], 16480);
+    assert_eq!(v["flags"]["c_contiguous"], true);
+    let samples = v["fields"].as_array().unwrap().last().unwrap();
+    assert_eq!(samples["path"], "samples");
+    assert_eq!(samples["shape"], serde_json::json!([4, 2048]));
+    assert_eq!(samples["strides"], serde_json::json!([4120, 2]));
+
+    // A header offset that leaves a partial record is an error naming the byte counts.
+    let o = dtinspect(&[bin.to_str().unwrap(), "--dtype", &spec, "--offset", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("3 records and 4110 bytes left over"),
+        "{}",
+        stderr(&o)
+    );
+    // Without --dtype a raw dump cannot be read.
+    let o = dtinspect(&[bin.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--dtype"), "{}", stderr(&o));
+    let o = dtinspect(&["/nonexistent.bin", "--dtype", "f8"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn dtconvert_swaps_byte_order_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("radar_le.bin");
+    let be = fixture("raw/medkit_radar_be_header16.bin");
+    let spec_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("formats/medkit_radar.dtype"),
+    )
+    .unwrap();
+    let le_dt = dtkit::inspect::parse_cli_spec(
+        &format!(
+            "@{}",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("formats/medkit_radar.dtype")
+                .display()
+        ),
+        false,
+    )
+    .unwrap();
+    let be_spec = le_dt.with_byte_order(dtkit::ByteOrder::Big).to_string();
+    assert!(spec_text.contains("'<u8'"));
+    let o = dtconvert(&[
+        be.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--dtype",
+        &be_spec,
+        "--offset",
+        "16",
+        "--byteorder",
+        "little",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // NumPy wrote the same records little-endian into medkit_radar.bin.
+    let want = std::fs::read(fixture("raw/medkit_radar.bin")).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), want);
+
+    // On error nothing is left behind and an existing output is untouched.
+    std::fs::write(&out, b"previous").unwrap();
+    let o = dtconvert(&[
+        be.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--dtype",
+        &be_spec,
+        "--offset",
+        "17",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "a temporary file was left behind");
+}
+
+#[test]
+fn dtconvert_refuses_what_it_cannot_do_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    let bin = fixture("raw/medkit_radar.bin");
+    let o = dtconvert(&[
+        bin.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--dtype",
+        "u1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("raw dumps to raw dumps"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}

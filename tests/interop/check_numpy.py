@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""NumPy interop checks: run dtkit's binaries and compare what they say and write with
+what the installed NumPy says and reads.
+
+    python3 tests/interop/check_numpy.py target/debug/dtinspect target/debug/dtconvert
+
+1. For every dtype NumPy accepts in fixtures/dtype/cases.json, `dtinspect dtype SPEC --json`
+   must report NumPy's itemsize, alignment, str, byteorder, descr and leaf offsets, and the
+   `spec` it prints must give NumPy back an equal dtype.
+2. `dtconvert --byteorder` on random records must produce the bytes of NumPy's `astype`.
+
+Prints `N passed, M failed` and exits non-zero on any failure.
+"""
+
+import ast
+import json
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def to_obj(text):
+    try:
+        value = ast.literal_eval(text)
+    except Exception:
+        return text
+    return value if isinstance(value, (str, bytes, list, tuple, dict)) else text
+
+
+def leaves(dt, path="", offset=0, out=None):
+    if dt.names is not None:
+        for name in dt.names:
+            f = dt.fields[name]
+            leaves(f[0], name if not path else path + "." + name, offset + f[1], out)
+    elif dt.subdtype is not None:
+        leaves(dt.subdtype[0], path, offset, out)
+    else:
+        out.append((path, offset, dt.str))
+    return out
+
+
+def check_dtypes(dtinspect, failures):
+    cases = json.loads((ROOT / "fixtures/dtype/cases.json").read_text())["cases"]
+    passed = 0
+    for case in cases:
+        if "error" in case or "unsupported" in case or case.get("numpy_overflow"):
+            continue
+        spec, align = case["spec"], case["align"]
+        if "\x00" in spec:
+            continue  # cannot travel in argv; tests/dtype_fixtures.rs covers it in-process
+        args = [dtinspect, "dtype", spec, "--json"] + (["--align"] if align else [])
+        run = subprocess.run(args, capture_output=True, text=True)
+        label = f"{spec!r} align={align}"
+        if run.returncode != 0:
+            failures.append(f"{label}: dtinspect exit {run.returncode}: {run.stderr.strip()}")
+            continue
+        got = json.loads(run.stdout)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dt = np.dtype(to_obj(spec), align=align)
+            try:
+                descr = repr(dt.descr)
+            except ValueError:
+                descr = None
+            want = {
+                "itemsize": dt.itemsize,
+                "alignment": dt.alignment,
+                "str": dt.str,
+                "byteorder": dt.byteorder,
+                "descr": descr,
+                "name": dt.name,
+            }
+            for key, value in want.items():
+                if got[key] != value:
+                    failures.append(f"{label}: {key}: dtkit {got[key]!r}, numpy {value!r}")
+            got_leaves = [(f["path"], f["offset"], f["dtype"]) for f in got["fields"]]
+            if got_leaves != leaves(dt, out=[]):
+                failures.append(f"{label}: leaves differ: {got_leaves} vs {leaves(dt, out=[])}")
+            # dtkit's own rendering, read by NumPy, must be the same dtype.
+            try:
+                back = np.dtype(to_obj(got["spec"]))
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"{label}: numpy cannot read dtkit's spec {got['spec']!r}: {e}")
+                continue
+            if back != dt or back.itemsize != dt.itemsize:
+                failures.append(f"{label}: dtkit's spec {got['spec']!r} is {back} in numpy, not {dt}")
+                continue
+        passed += 1
+    return passed
+
+
+def check_byteorder(dtconvert, failures):
+    rng = np.random.default_rng(1234)
+    specs = [
+        "[('time','>u8'),('position',[('az','>f4'),('el','>f4')]),('samples','>i2',(64,))]",
+        "[('a','<c16'),('b','S5'),('c','>U3'),('d','<M8[ns]'),('e','>f2',(2,3))]",
+        ">f8",
+        "[('x','<i4'),('y','>i8'),('z','u1')]",
+    ]
+    passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, spec in enumerate(specs):
+            dt = np.dtype(to_obj(spec))
+            raw = rng.integers(0, 256, size=37 * dt.itemsize, dtype=np.uint8).tobytes()
+            src = Path(tmp) / f"in{i}.bin"
+            src.write_bytes(raw)
+            for order in ("little", "big", "native"):
+                dst = Path(tmp) / f"out{i}_{order}.bin"
+                run = subprocess.run([dtconvert, str(src), str(dst), "--dtype", spec,
+                                      "--byteorder", order, "--quiet"], capture_output=True, text=True)
+                if run.returncode != 0:
+                    failures.append(f"dtconvert {spec!r} {order}: exit {run.returncode}: {run.stderr.strip()}")
+                    continue
+                code = {"little": "<", "big": ">", "native": "="}[order]
+                want = np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder(code)).tobytes()
+                if dst.read_bytes() != want:
+                    failures.append(f"dtconvert {spec!r} --byteorder {order}: bytes differ from numpy astype")
+                    continue
+                passed += 1
+    return passed
+
+
+def main():
+    dtinspect, dtconvert = sys.argv[1], sys.argv[2]
+    failures = []
+    passed = check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
+    for f in failures[:50]:
+        print("FAIL:", f)
+    print(f"numpy {np.__version__} interop: {passed} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
