@@ -5,7 +5,7 @@
 //! units), merged where adjacent. Applying it to a buffer of records touches nothing else:
 //! padding, strings and one-byte fields are left as they are.
 
-use crate::dtype::{ByteOrder, DType};
+use crate::dtype::{c_strides, ByteOrder, DType};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A run of `count` units of `unit` bytes, starting at `offset` within a record.
@@ -48,8 +48,20 @@ impl ByteOrderPlan {
                 continue;
             }
             let per = leaf.dtype.size() / unit;
-            // Visit every element of the leaf's subarray shape, C order.
             let n = leaf.count();
+            // A C-contiguous block of scalars (every plain subarray) is a single span.
+            if leaf.strides == c_strides(&leaf.shape, leaf.dtype.size()) {
+                push_span(
+                    &mut spans,
+                    Span {
+                        offset: leaf.offset,
+                        count: n * per,
+                        unit,
+                    },
+                );
+                continue;
+            }
+            // Otherwise (subarrays of records) visit every element, C order.
             let mut index = vec![0usize; leaf.shape.len()];
             for _ in 0..n {
                 let offset = leaf.offset
@@ -180,6 +192,26 @@ mod tests {
         let back = ByteOrderPlan::new(plan.target(), ByteOrder::Big).unwrap();
         back.apply(&mut rec).unwrap();
         assert_eq!(rec, (0u8..22).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn big_subarrays_are_one_span_and_records_in_subarrays_are_visited() {
+        let dt = DType::parse("[('a','>i2',(1000000000,))]").unwrap();
+        let plan = ByteOrderPlan::new(&dt, ByteOrder::Little).unwrap();
+        assert_eq!(
+            plan.spans,
+            vec![Span {
+                offset: 0,
+                count: 1_000_000_000,
+                unit: 2
+            }]
+        );
+        let dt = DType::parse("[('r',[('x','>i2'),('s','S2')],(3,))]").unwrap();
+        let plan = ByteOrderPlan::new(&dt, ByteOrder::Little).unwrap();
+        assert_eq!(plan.spans.len(), 3);
+        let mut rec = *b"ab..cd..ef..";
+        plan.apply(&mut rec).unwrap();
+        assert_eq!(&rec, b"ba..dc..fe..");
     }
 
     #[test]

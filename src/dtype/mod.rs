@@ -30,6 +30,7 @@ mod parse;
 use std::fmt;
 
 pub use display::{py_repr_shape, py_repr_str};
+pub(crate) use layout::c_strides;
 pub use layout::{FieldRef, LeafField};
 
 use crate::error::{Error, Result};

@@ -33,8 +33,7 @@ fn not_understood(s: &str) -> Error {
 /// C's `strtol(s, &end, 10)` as NumPy uses it: leading C whitespace, an optional sign, then
 /// digits. Returns the value (saturated at `i64` bounds like `LONG_MAX`) and the number of
 /// bytes consumed, or `None` when no digits were found.
-fn strtol(s: &str) -> Option<(i64, usize)> {
-    let b = s.as_bytes();
+fn strtol(b: &[u8]) -> Option<(i64, usize)> {
     let mut i = 0;
     while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
         i += 1;
@@ -363,7 +362,7 @@ fn datetime_meta(meta: &str) -> Result<DateTimeUnit> {
         return Err(bad(close + 2, "the end after ']'"));
     }
     let body = &inner[..close];
-    let (num, used) = match strtol(body) {
+    let (num, used) = match strtol(body.as_bytes()) {
         Some((v, used)) => {
             if !(0..=i64::from(i32::MAX)).contains(&v) {
                 return Err(bad(1, "a multiplier from 0 to 2147483647"));
@@ -398,7 +397,7 @@ fn datetime_meta(meta: &str) -> Result<DateTimeUnit> {
     let mut out = DateTimeUnit::new(unit, num);
     if let Some(den_text) = den_text {
         let den_at = 1 + used + unit_text.len() + 1;
-        match strtol(den_text) {
+        match strtol(den_text.as_bytes()) {
             Some((den, n)) if n == den_text.len() && den > 0 && den <= i64::from(i32::MAX) => {
                 if den != 1 {
                     out = apply_divisor(unit, num, den, meta)
@@ -466,7 +465,7 @@ pub(crate) fn typestr(s: &str) -> Result<Scalar> {
         if let Some(sc) = from_type_char(tb[0]) {
             return Ok(with_order(sc));
         }
-    } else if let Some((size, used)) = strtol(&t[1..]) {
+    } else if let Some((size, used)) = strtol(&tb[1..]) {
         if used + 1 == t.len() {
             if size < 0 {
                 return Err(Error::dtype(format!(
@@ -610,6 +609,10 @@ mod tests {
             "S2147483648",
             "U536870912",
             "\x18",
+            "\u{bc}",
+            "<\u{bc}",
+            "i\u{bc}",
+            "M8[\u{bc}]",
         ] {
             assert!(typestr(bad).is_err(), "{bad:?} should fail");
         }
