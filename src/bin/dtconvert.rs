@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use dtkit::inspect::{self, raw::Order, raw::RawLayout};
-use dtkit::{ByteOrder, ByteOrderPlan, Error, ErrorKind};
+use dtkit::inspect::{self, raw::Order, raw::RawLayout, CliError};
+use dtkit::{ByteOrder, ByteOrderPlan};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -74,27 +74,6 @@ enum OrderChoice {
     Big,
 }
 
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure {
-            code: if e.kind() == ErrorKind::Io { 1 } else { 2 },
-            message: e.snippet(),
-        }
-    }
-}
-
-fn io_fail(what: &str, path: &Path, e: io::Error) -> Failure {
-    Failure {
-        code: 1,
-        message: format!("{what} {}: {e}", path.display()),
-    }
-}
-
 fn input_kind(path: &Path) -> io::Result<Kind> {
     let mut magic = [0u8; 6];
     let n = File::open(path)?.read(&mut magic)?;
@@ -128,38 +107,27 @@ fn output_kind(path: &Path) -> Kind {
     }
 }
 
-fn run(cli: &Cli) -> Result<u64, Failure> {
+fn run(cli: &Cli) -> Result<(), CliError> {
     let from = match cli.from {
         Some(k) => k,
-        None => input_kind(&cli.input).map_err(|e| Failure {
-            code: if e.kind() == io::ErrorKind::NotFound {
-                2
-            } else {
-                1
-            },
-            message: format!("cannot open {}: {e}", cli.input.display()),
-        })?,
+        None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
     if from != Kind::Raw || to != Kind::Raw {
-        return Err(Failure {
-            code: 2,
-            message: format!(
+        return Err(CliError::input(
+            format!(
                 "converting {from:?} to {to:?} is not available in this version: dtconvert \
                  converts raw dumps to raw dumps (use --from raw / --to raw to force a kind)"
             )
             .to_lowercase(),
-        });
+        ));
     }
     let Some(spec) = &cli.dtype else {
-        return Err(Failure {
-            code: 2,
-            message: "a raw input needs --dtype SPEC".to_owned(),
-        });
+        return Err(CliError::input("a raw input needs --dtype SPEC"));
     };
     let dt = inspect::parse_cli_spec(spec, cli.align)?;
     let len = std::fs::metadata(&cli.input)
-        .map_err(|e| io_fail("cannot stat", &cli.input, e))?
+        .map_err(|e| CliError::io("cannot stat", &cli.input, e))?
         .len();
     let layout = RawLayout::new(
         &dt,
@@ -170,11 +138,7 @@ fn run(cli: &Cli) -> Result<u64, Failure> {
         Order::C,
         cli.allow_trailing,
     )
-    .map_err(|e| {
-        let mut f = Failure::from(e);
-        f.message = format!("{}: {}", cli.input.display(), f.message);
-        f
-    })?;
+    .map_err(|e| CliError::from(e).context(&cli.input.display().to_string()))?;
     let target = match cli.byteorder {
         OrderChoice::Keep => ByteOrder::NotApplicable,
         OrderChoice::Native => ByteOrder::NATIVE,
@@ -183,11 +147,12 @@ fn run(cli: &Cli) -> Result<u64, Failure> {
     };
     let plan = ByteOrderPlan::new(&dt, target)?;
 
-    let mut input =
-        BufReader::new(File::open(&cli.input).map_err(|e| io_fail("cannot open", &cli.input, e))?);
+    let mut input = BufReader::new(
+        File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
+    );
     input
         .seek(SeekFrom::Start(cli.offset))
-        .map_err(|e| io_fail("cannot seek in", &cli.input, e))?;
+        .map_err(|e| CliError::io("cannot seek in", &cli.input, e))?;
     let dir = match cli.output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -196,7 +161,7 @@ fn run(cli: &Cli) -> Result<u64, Failure> {
         .prefix(".dtconvert-")
         .suffix(".part")
         .tempfile_in(&dir)
-        .map_err(|e| io_fail("cannot create a temporary file in", &dir, e))?;
+        .map_err(|e| CliError::io("cannot create a temporary file in", &dir, e))?;
     let mut out = BufWriter::new(tmp);
     // Stream in chunks of whole records, about 4 MiB at a time.
     let itemsize = layout.itemsize.max(1);
@@ -208,20 +173,20 @@ fn run(cli: &Cli) -> Result<u64, Failure> {
         let chunk = &mut buf[..n];
         input
             .read_exact(chunk)
-            .map_err(|e| io_fail("cannot read", &cli.input, e))?;
+            .map_err(|e| CliError::io("cannot read", &cli.input, e))?;
         plan.apply(chunk)?;
         out.write_all(chunk)
-            .map_err(|e| io_fail("cannot write", &cli.output, e))?;
+            .map_err(|e| CliError::io("cannot write", &cli.output, e))?;
         left -= n as u64;
     }
     let tmp = out
         .into_inner()
-        .map_err(|e| io_fail("cannot write", &cli.output, e.into_error()))?;
+        .map_err(|e| CliError::io("cannot write", &cli.output, e.into_error()))?;
     tmp.as_file()
         .sync_all()
-        .map_err(|e| io_fail("cannot flush", &cli.output, e))?;
+        .map_err(|e| CliError::io("cannot flush", &cli.output, e))?;
     tmp.persist(&cli.output)
-        .map_err(|e| io_fail("cannot rename into", &cli.output, e.error))?;
+        .map_err(|e| CliError::io("cannot rename into", &cli.output, e.error))?;
     if !cli.quiet {
         eprintln!(
             "dtconvert: wrote {} records of {} ({} bytes) to {}",
@@ -231,18 +196,12 @@ fn run(cli: &Cli) -> Result<u64, Failure> {
             cli.output.display()
         );
     }
-    Ok(layout.nbytes)
+    Ok(())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("dtconvert: error: {}", f.message);
-            ExitCode::from(f.code)
-        }
-    }
+    CliError::finish("dtconvert", run(&cli))
 }
 
 #[cfg(test)]

@@ -9,8 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use dtkit::inspect::{self, raw::Order, raw::RawLayout, Style};
-use dtkit::{Error, ErrorKind};
+use dtkit::inspect::{self, raw::Order, raw::RawLayout, CliError, Style};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -99,31 +98,7 @@ enum OrderArg {
     F,
 }
 
-/// A failure and the exit code it maps to.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure {
-            code: if e.kind() == ErrorKind::Io { 1 } else { 2 },
-            message: e.snippet(),
-        }
-    }
-}
-
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        Failure {
-            code: 1,
-            message: e.to_string(),
-        }
-    }
-}
-
-fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), Failure> {
+fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Dtype { spec, align, json }) => {
             let dt = inspect::parse_cli_spec(&spec, align)?;
@@ -136,42 +111,27 @@ fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), Failure> {
         None => {
             let path = cli.file.expect("clap requires FILE without a subcommand");
             let shown = path.display().to_string();
-            let meta = std::fs::metadata(&path).map_err(|e| Failure {
-                code: if e.kind() == io::ErrorKind::NotFound {
-                    2
-                } else {
-                    1
-                },
-                message: format!("cannot open {shown}: {e}"),
-            })?;
+            let meta =
+                std::fs::metadata(&path).map_err(|e| CliError::io("cannot open", &path, e))?;
             let mut magic = [0u8; 6];
             let n = std::fs::File::open(&path)
                 .and_then(|mut f| io::Read::read(&mut f, &mut magic))
-                .map_err(|e| Failure {
-                    code: 1,
-                    message: format!("cannot read {shown}: {e}"),
-                })?;
+                .map_err(|e| CliError::io("cannot read", &path, e))?;
             let magic = &magic[..n];
             if magic.starts_with(b"\x93NUMPY")
                 || magic.starts_with(b"PK\x03\x04")
                 || magic.starts_with(b"PK\x05\x06")
             {
-                return Err(Failure {
-                    code: 2,
-                    message: format!(
-                        "{shown} is an .npy/.npz file: this version of dtinspect reads raw dumps \
-                         only; .npy and .npz support is tracked as the next milestone"
-                    ),
-                });
+                return Err(CliError::input(format!(
+                    "{shown} is an .npy/.npz file: this version of dtinspect reads raw dumps \
+                     only; .npy and .npz support is tracked as the next milestone"
+                )));
             }
             let Some(spec) = cli.dtype else {
-                return Err(Failure {
-                    code: 2,
-                    message: format!(
-                        "{shown} is a raw dump (no .npy or .npz magic bytes): give its record \
-                         dtype with --dtype SPEC"
-                    ),
-                });
+                return Err(CliError::input(format!(
+                    "{shown} is a raw dump (no .npy or .npz magic bytes): give its record \
+                     dtype with --dtype SPEC"
+                )));
             };
             let dt = inspect::parse_cli_spec(&spec, cli.align)?;
             let order = match cli.order {
@@ -187,11 +147,7 @@ fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), Failure> {
                 order,
                 cli.allow_trailing,
             )
-            .map_err(Failure::from)
-            .map_err(|mut f| {
-                f.message = format!("{shown}: {}", f.message);
-                f
-            })?;
+            .map_err(|e| CliError::from(e).context(&shown))?;
             if cli.json {
                 serde_json::to_writer_pretty(&mut *out, &layout).map_err(io::Error::from)?;
                 writeln!(out)?;
@@ -208,16 +164,8 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let style = Style::for_terminal(stdout.is_terminal());
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = run(cli, &mut out, style).and_then(|()| out.flush().map_err(Failure::from));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) if f.message.contains("Broken pipe") => ExitCode::SUCCESS,
-        Err(f) => {
-            let _ = out.flush();
-            eprintln!("dtinspect: error: {}", f.message);
-            ExitCode::from(f.code)
-        }
-    }
+    let result = run(cli, &mut out, style).and_then(|()| out.flush().map_err(CliError::from));
+    CliError::finish("dtinspect", result)
 }
 
 #[cfg(test)]

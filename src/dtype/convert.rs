@@ -446,38 +446,7 @@ impl<'a> Converter<'a> {
                     ))
                 }
             };
-            let (mut name, title) = match &parts[0].kind {
-                LitKind::Str { value, .. } => (value.clone(), None),
-                LitKind::Tuple(nt) if nt.len() == 2 => {
-                    let Some(name) = nt[1].as_str() else {
-                        return Err(err_at(nt[1].start, "field name must be a str"));
-                    };
-                    let title = match &nt[0].kind {
-                        LitKind::Str { value, .. } => value.clone(),
-                        _ => {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported,
-                                "field titles must be strings",
-                            )
-                            .at(Location::Spec(nt[0].start)))
-                        }
-                    };
-                    (name.to_owned(), Some(title))
-                }
-                LitKind::Tuple(_) => {
-                    return Err(err_at(
-                        parts[0].start,
-                        "a (title, name) field name must be a two-tuple",
-                    ))
-                }
-                _ => {
-                    return Err(err_at(
-                        parts[0].start,
-                        "the first element of a field tuple must be a name (str) or a \
-                         (title, name) tuple",
-                    ))
-                }
-            };
+            let (mut name, title) = field_name(&parts[0])?;
             if name.is_empty() {
                 match &title {
                     None => name = format!("f{i}"),
@@ -743,28 +712,7 @@ impl<'a> Converter<'a> {
                     if let Some(shape) = parts.get(2) {
                         dt = self.tuple_with(dt, shape, depth)?;
                     }
-                    let (title, name) = match &parts[0].kind {
-                        LitKind::Str { value, .. } => (None, value.clone()),
-                        LitKind::Tuple(nt) if nt.len() == 2 => {
-                            match (&nt[0].kind, nt[1].as_str()) {
-                                (LitKind::Str { value, .. }, Some(n)) => {
-                                    (Some(value.clone()), n.to_owned())
-                                }
-                                _ => {
-                                    return Err(err_at(
-                                        parts[0].start,
-                                        "a (title, name) pair must hold two strings",
-                                    ))
-                                }
-                            }
-                        }
-                        _ => {
-                            return Err(err_at(
-                                parts[0].start,
-                                "a descr entry name must be a str or a (title, name) tuple",
-                            ))
-                        }
-                    };
+                    let (name, title) = field_name(&parts[0])?;
                     let size = dt.itemsize();
                     let is_pad = name.is_empty()
                         && title.is_none()
@@ -829,6 +777,33 @@ fn repeats_literal(text: &str, at: usize) -> Result<Lit> {
         }
     }
     Ok(lit)
+}
+
+/// A field name, `'name'` or `('title', 'name')`, as `(name, title)`.
+fn field_name(lit: &Lit) -> Result<(String, Option<String>)> {
+    match &lit.kind {
+        LitKind::Str { value, .. } => Ok((value.clone(), None)),
+        LitKind::Tuple(nt) if nt.len() == 2 => {
+            let Some(name) = nt[1].as_str() else {
+                return Err(err_at(nt[1].start, "field name must be a str"));
+            };
+            match &nt[0].kind {
+                LitKind::Str { value, .. } => Ok((name.to_owned(), Some(value.clone()))),
+                _ => Err(
+                    Error::new(ErrorKind::Unsupported, "field titles must be strings")
+                        .at(Location::Spec(nt[0].start)),
+                ),
+            }
+        }
+        LitKind::Tuple(_) => Err(err_at(
+            lit.start,
+            "a (title, name) field name must be a two-tuple",
+        )),
+        _ => Err(err_at(
+            lit.start,
+            "the first element of a field tuple must be a name (str) or a (title, name) tuple",
+        )),
+    }
 }
 
 fn bad_shape(at: usize, input: &str, val: &Lit) -> Error {

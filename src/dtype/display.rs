@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{ByteOrder, DType, Record, Scalar, ScalarKind};
+use super::{ByteOrder, DType, Field, Record, Scalar, ScalarKind};
 use crate::error::{Error, Result};
 
 /// Python's `repr()` of a `str`: single quotes unless the text has a `'` and no `"`,
@@ -153,6 +153,33 @@ fn array_descr(dt: &DType, out: &mut String) -> Result<()> {
     Ok(())
 }
 
+/// One field of a list form: `(name, fmt)`, `((title, name), fmt)` or, for a subarray,
+/// `(name, base_fmt, shape)`, with `write_dtype` rendering the formats.
+fn write_field_entry(
+    f: &Field,
+    out: &mut String,
+    write_dtype: &mut dyn FnMut(&DType, &mut String) -> Result<()>,
+) -> Result<()> {
+    out.push('(');
+    match f.title() {
+        Some(t) => {
+            let _ = write!(out, "({}, {})", py_repr_str(t), py_repr_str(f.name()));
+        }
+        None => out.push_str(&py_repr_str(f.name())),
+    }
+    out.push_str(", ");
+    match f.dtype() {
+        DType::Subarray(sub) => {
+            write_dtype(sub.base(), out)?;
+            out.push_str(", ");
+            out.push_str(&py_repr_shape(sub.shape()));
+        }
+        other => write_dtype(other, out)?,
+    }
+    out.push(')');
+    Ok(())
+}
+
 fn record_descr(r: &Record, out: &mut String) -> Result<()> {
     out.push('[');
     let mut offset = 0usize;
@@ -172,23 +199,7 @@ fn record_descr(r: &Record, out: &mut String) -> Result<()> {
             return Err(overlap_error());
         }
         sep(out);
-        out.push('(');
-        match f.title() {
-            Some(t) => {
-                let _ = write!(out, "({}, {})", py_repr_str(t), py_repr_str(f.name()));
-            }
-            None => out.push_str(&py_repr_str(f.name())),
-        }
-        out.push_str(", ");
-        match f.dtype() {
-            DType::Subarray(sub) => {
-                array_descr(sub.base(), out)?;
-                out.push_str(", ");
-                out.push_str(&py_repr_shape(sub.shape()));
-            }
-            other => array_descr(other, out)?,
-        }
-        out.push(')');
+        write_field_entry(f, out, &mut |dt, out| array_descr(dt, out))?;
         offset += f.dtype().itemsize();
     }
     if r.itemsize() > offset {
@@ -351,23 +362,10 @@ fn write_record_literal(r: &Record, emit_aligned: bool, out: &mut String) {
             if i > 0 {
                 out.push_str(", ");
             }
-            out.push('(');
-            match f.title() {
-                Some(t) => {
-                    let _ = write!(out, "({}, {})", py_repr_str(t), py_repr_str(f.name()));
-                }
-                None => out.push_str(&py_repr_str(f.name())),
-            }
-            out.push_str(", ");
-            match f.dtype() {
-                DType::Subarray(sub) => {
-                    sub.base().write_literal(out);
-                    out.push_str(", ");
-                    out.push_str(&py_repr_shape(sub.shape()));
-                }
-                other => other.write_literal(out),
-            }
-            out.push(')');
+            let _ = write_field_entry(f, out, &mut |dt, out| {
+                dt.write_literal(out);
+                Ok(())
+            });
         }
         out.push(']');
         return;

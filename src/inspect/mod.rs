@@ -12,6 +12,80 @@ use serde::Serialize;
 use crate::dtype::{ByteOrder, DType, ParseOptions};
 use crate::error::{Error, ErrorKind, Result};
 
+/// A command-line failure with its exit code (shared/CLI.md: 2 for bad arguments or bad
+/// input, 1 for anything else). A closed output pipe is not a failure.
+#[derive(Debug)]
+pub struct CliError {
+    /// The process exit code.
+    pub code: u8,
+    /// What to print after `TOOL: error: `.
+    pub message: String,
+    broken_pipe: bool,
+}
+
+impl CliError {
+    /// Bad arguments or bad input: exit code 2.
+    pub fn input(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 2,
+            message: message.into(),
+            broken_pipe: false,
+        }
+    }
+
+    /// An I/O failure on `path`: exit code 2 when the file does not exist (a bad
+    /// argument), 1 otherwise.
+    pub fn io(what: &str, path: &std::path::Path, e: io::Error) -> CliError {
+        CliError {
+            code: if e.kind() == io::ErrorKind::NotFound {
+                2
+            } else {
+                1
+            },
+            broken_pipe: e.kind() == io::ErrorKind::BrokenPipe,
+            message: format!("{what} {}: {e}", path.display()),
+        }
+    }
+
+    /// Prefix the message with where it happened (a file name).
+    pub fn context(mut self, prefix: &str) -> CliError {
+        self.message = format!("{prefix}: {}", self.message);
+        self
+    }
+
+    /// Print the error as `TOOL: error: MESSAGE` and turn a result into the exit code.
+    pub fn finish(tool: &str, result: std::result::Result<(), CliError>) -> std::process::ExitCode {
+        match result {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) if e.broken_pipe => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{tool}: error: {}", e.message);
+                std::process::ExitCode::from(e.code)
+            }
+        }
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        CliError {
+            code: if e.kind() == ErrorKind::Io { 1 } else { 2 },
+            message: e.snippet(),
+            broken_pipe: false,
+        }
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError {
+            code: 1,
+            broken_pipe: e.kind() == io::ErrorKind::BrokenPipe,
+            message: e.to_string(),
+        }
+    }
+}
+
 /// One leaf field as `dtinspect dtype --json` prints it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FieldJson {
