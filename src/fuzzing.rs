@@ -64,8 +64,7 @@ pub fn check_dtype(dt: &DType) {
         &reparsed, dt,
         "Display output {dt} parses to a different dtype"
     );
-    let union = dt.as_record().is_some_and(|r| r.view_of().is_some());
-    if let (false, true, Ok(descr)) = (union, npy_descr_is_lossless(dt), dt.npy_descr()) {
+    if let (true, Ok(descr)) = (npy_descr_is_lossless(dt), dt.npy_descr()) {
         let back = DType::from_descr(&descr)
             .unwrap_or_else(|e| panic!("npy descr {descr} does not parse back: {e}"));
         assert_eq!(&back, dt, "npy descr {descr} parses to a different dtype");
@@ -76,11 +75,18 @@ pub fn check_dtype(dt: &DType) {
     assert!(dt.to_native().is_native());
 }
 
-/// False when the `.npy` descr cannot represent the dtype: generic datetime units with a
-/// multiplier, which NumPy's `.str` drops too.
+/// False when the `.npy` descr cannot represent the dtype, in NumPy as in dtkit: a
+/// `(base, fields)` union anywhere (only its fields are written) or a generic datetime
+/// unit with a multiplier (`.str` drops it).
 pub fn npy_descr_is_lossless(dt: &DType) -> bool {
-    dt.leaf_fields().iter().all(|l| {
-        let u = l.dtype.datetime_unit();
-        u.unit.is_some() || u.count == 1
-    })
+    match dt {
+        DType::Scalar(s) => {
+            let u = s.datetime_unit();
+            u.unit.is_some() || u.count == 1
+        }
+        DType::Subarray(sub) => npy_descr_is_lossless(sub.base()),
+        DType::Record(r) => {
+            r.view_of().is_none() && r.fields().iter().all(|f| npy_descr_is_lossless(f.dtype()))
+        }
+    }
 }
