@@ -39,7 +39,7 @@
 //! of `i32::MAX` bytes ([`dtype::MAX_ITEMSIZE`]). Every error says what was expected and
 //! where ([`Error::location`]).
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 pub mod byteswap;
 pub mod dtype;

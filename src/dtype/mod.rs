@@ -670,6 +670,9 @@ impl DType {
     }
 
     /// A scalar dtype.
+    ///
+    /// # Errors
+    /// As [`Scalar::new`]: when NumPy has no such type.
     pub fn scalar(kind: ScalarKind, size: usize, order: ByteOrder) -> Result<DType> {
         Scalar::new(kind, size, order).map(DType::Scalar)
     }
