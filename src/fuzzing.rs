@@ -76,8 +76,9 @@ pub fn check_dtype(dt: &DType) {
 }
 
 /// False when the `.npy` descr cannot represent the dtype, in NumPy as in dtkit: a
-/// `(base, fields)` union anywhere (only its fields are written) or a generic datetime
-/// unit with a multiplier (`.str` drops it).
+/// `(base, fields)` union anywhere (only its fields are written), a generic datetime unit
+/// with a multiplier (`.str` drops it), or an untitled field named `''` of void or
+/// subarray type (read back as padding).
 pub fn npy_descr_is_lossless(dt: &DType) -> bool {
     match dt {
         DType::Scalar(s) => {
@@ -86,7 +87,17 @@ pub fn npy_descr_is_lossless(dt: &DType) -> bool {
         }
         DType::Subarray(sub) => npy_descr_is_lossless(sub.base()),
         DType::Record(r) => {
-            r.view_of().is_none() && r.fields().iter().all(|f| npy_descr_is_lossless(f.dtype()))
+            r.view_of().is_none()
+                && r.fields().iter().all(|f| {
+                    let padding_like = f.name().is_empty()
+                        && f.title().is_none()
+                        && match f.dtype() {
+                            DType::Scalar(s) => s.kind() == crate::ScalarKind::Void,
+                            DType::Subarray(_) => true,
+                            DType::Record(_) => false,
+                        };
+                    !padding_like && npy_descr_is_lossless(f.dtype())
+                })
         }
     }
 }
