@@ -41,6 +41,7 @@
 
 #![warn(missing_docs, clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
+pub mod array;
 pub mod byteswap;
 pub mod dtype;
 pub mod error;
@@ -55,6 +56,7 @@ pub mod fuzzing;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+pub use array::{Flags, Layout, Order};
 pub use byteswap::ByteOrderPlan;
 pub use dtype::{
     ByteOrder, DType, DateTimeUnit, Field, FieldRef, LeafField, ParseOptions, Record, Scalar,

@@ -59,12 +59,12 @@ fn is_printable(c: char) -> bool {
 }
 
 /// Python's `repr()` of a tuple of ints: `()`, `(3,)`, `(2, 3)`.
-pub fn py_repr_shape(shape: &[usize]) -> String {
+pub fn py_repr_shape<T: fmt::Display>(shape: &[T]) -> String {
     match shape {
         [] => "()".to_owned(),
         [n] => format!("({n},)"),
         _ => {
-            let parts: Vec<String> = shape.iter().map(usize::to_string).collect();
+            let parts: Vec<String> = shape.iter().map(T::to_string).collect();
             format!("({})", parts.join(", "))
         }
     }
@@ -498,7 +498,7 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert_eq!(py_repr_shape(&[]), "()");
+        assert_eq!(py_repr_shape::<usize>(&[]), "()");
         assert_eq!(py_repr_shape(&[3]), "(3,)");
         assert_eq!(py_repr_shape(&[2, 3]), "(2, 3)");
     }

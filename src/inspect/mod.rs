@@ -101,8 +101,8 @@ pub struct FieldJson {
     pub itemsize: usize,
     /// Bytes the whole leaf spans: `itemsize` × the product of `shape`.
     pub nbytes: usize,
-    /// Byte strides of `shape` inside the element.
-    pub strides: Vec<usize>,
+    /// Byte strides of `shape` (array strides, then the subarray's inside the element).
+    pub strides: Vec<isize>,
     /// The field's title, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -157,7 +157,7 @@ impl DTypeJson {
                     path: l.path,
                     offset: l.offset,
                     shape: l.shape,
-                    strides: l.strides,
+                    strides: l.strides.iter().map(|&s| s as isize).collect(),
                     title: l.title,
                 })
                 .collect(),
@@ -366,7 +366,7 @@ pub fn write_raw_human(
     dt: &DType,
     style: Style,
 ) -> io::Result<()> {
-    let shape = |s: &[usize]| crate::dtype::py_repr_shape(s);
+    use crate::dtype::py_repr_shape as shape;
     let yes = |b: bool| if b { "yes" } else { "no" };
     let f = &layout.flags;
     let rows: Vec<(&str, String)> = vec![

@@ -5,33 +5,10 @@
 use serde::Serialize;
 
 use super::{DTypeJson, FieldJson};
+use crate::array::layout::{default_strides, is_contiguous};
+pub use crate::array::{Flags, Order};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Location, Result};
-
-/// Memory order of a multi-dimensional dump.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Order {
-    /// Row-major (NumPy's default).
-    C,
-    /// Column-major.
-    F,
-}
-
-/// NumPy's array flags for a dump viewed in place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Flags {
-    /// `C_CONTIGUOUS`.
-    pub c_contiguous: bool,
-    /// `F_CONTIGUOUS`.
-    pub f_contiguous: bool,
-    /// `ALIGNED`: the data offset and every stride of an axis longer than 1 are multiples of
-    /// the dtype's alignment.
-    pub aligned: bool,
-    /// `WRITEABLE` (false: dtinspect maps files read-only).
-    pub writeable: bool,
-    /// `OWNDATA` (false: a view of the file).
-    pub owndata: bool,
-}
 
 /// How a raw dump is laid out, as `dtinspect FILE --json` prints it (`kind: "raw"`).
 #[derive(Debug, Clone, Serialize)]
@@ -45,7 +22,7 @@ pub struct RawLayout {
     /// `"C"` or `"F"`.
     pub order: Order,
     /// Byte strides of the array axes.
-    pub strides: Vec<usize>,
+    pub strides: Vec<isize>,
     /// Bytes per record.
     pub itemsize: usize,
     /// Bytes of data covered by the array.
@@ -59,48 +36,6 @@ pub struct RawLayout {
     /// Every leaf field as a view: array shape then subarray shape, array strides then the
     /// subarray's strides.
     pub fields: Vec<FieldJson>,
-}
-
-/// C-order (`F` = false) or Fortran-order strides of `shape` for `itemsize`-byte items;
-/// all zeros when the array is empty, as NumPy gives new empty arrays.
-pub fn default_strides(shape: &[usize], itemsize: usize, order: Order) -> Vec<usize> {
-    if shape.contains(&0) {
-        return vec![0; shape.len()];
-    }
-    let mut strides = vec![0; shape.len()];
-    let mut acc = itemsize;
-    let axes: Vec<usize> = match order {
-        Order::C => (0..shape.len()).rev().collect(),
-        Order::F => (0..shape.len()).collect(),
-    };
-    for ax in axes {
-        strides[ax] = acc;
-        acc = acc.saturating_mul(shape[ax]);
-    }
-    strides
-}
-
-/// NumPy's contiguity rule: axes of length 1 are ignored; any zero-length axis makes the
-/// array both C and F contiguous.
-pub fn is_contiguous(shape: &[usize], strides: &[usize], itemsize: usize, order: Order) -> bool {
-    if shape.contains(&0) {
-        return true;
-    }
-    let mut expected = itemsize;
-    let axes: Vec<usize> = match order {
-        Order::C => (0..shape.len()).rev().collect(),
-        Order::F => (0..shape.len()).collect(),
-    };
-    for ax in axes {
-        if shape[ax] == 1 {
-            continue;
-        }
-        if strides[ax] != expected {
-            return false;
-        }
-        expected = expected.saturating_mul(shape[ax]);
-    }
-    true
 }
 
 impl RawLayout {
@@ -178,7 +113,7 @@ impl RawLayout {
             && shape
                 .iter()
                 .zip(&strides)
-                .all(|(&d, &s)| d <= 1 || s as u64 % align == 0);
+                .all(|(&d, &s)| d <= 1 || s.unsigned_abs() as u64 % align == 0);
         let flags = Flags {
             c_contiguous: is_contiguous(&shape, &strides, isz, Order::C),
             f_contiguous: is_contiguous(&shape, &strides, isz, Order::F),
@@ -193,7 +128,7 @@ impl RawLayout {
                 let mut fshape = shape.clone();
                 fshape.extend_from_slice(&l.shape);
                 let mut fstrides = strides.clone();
-                fstrides.extend_from_slice(&l.strides);
+                fstrides.extend(l.strides.iter().map(|&s| s as isize));
                 FieldJson {
                     nbytes: l.count() * l.dtype.size(),
                     itemsize: l.dtype.size(),
