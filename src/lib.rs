@@ -56,7 +56,7 @@ pub mod fuzzing;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-pub use array::{Flags, Layout, Order};
+pub use array::{Array, ArrayView, ArrayViewMut, Element, Flags, Layout, Order, Value};
 pub use byteswap::ByteOrderPlan;
 pub use dtype::{
     ByteOrder, DType, DateTimeUnit, Field, FieldRef, LeafField, ParseOptions, Record, Scalar,

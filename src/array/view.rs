@@ -1,0 +1,849 @@
+//! The array types: [`ArrayView`] (borrowed, read-only), [`ArrayViewMut`] (borrowed,
+//! writable) and [`Array`] (owning an aligned buffer). All three pair bytes with a checked
+//! [`Layout`]; every view operation returns a new view of the same bytes without copying.
+
+use super::element::{decode, Element, Value};
+use super::layout::{Flags, Layout, Order};
+use crate::byteswap::ByteOrderPlan;
+use crate::dtype::{ByteOrder, DType, Scalar};
+use crate::error::{Error, ErrorKind, Result};
+
+fn arg(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Argument, msg)
+}
+
+/// A buffer aligned to 16 bytes, enough for every NumPy scalar (`c32` and `f16` included),
+/// so owned arrays are always `ALIGNED`.
+#[derive(Clone, Default)]
+pub struct AlignedBuf {
+    words: Vec<u128>,
+    len: usize,
+}
+
+impl AlignedBuf {
+    /// `len` zero bytes.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Limit`] when `len` exceeds `isize::MAX`.
+    pub fn zeroed(len: usize) -> Result<AlignedBuf> {
+        if len > isize::MAX as usize {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                "buffer larger than isize::MAX bytes",
+            ));
+        }
+        Ok(AlignedBuf {
+            words: vec![0u128; len.div_ceil(16)],
+            len,
+        })
+    }
+
+    /// A copy of `bytes`, aligned.
+    pub fn from_bytes(bytes: &[u8]) -> AlignedBuf {
+        let mut buf = AlignedBuf {
+            words: vec![0u128; bytes.len().div_ceil(16)],
+            len: bytes.len(),
+        };
+        buf.as_bytes_mut().copy_from_slice(bytes);
+        buf
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.words)[..self.len]
+    }
+
+    /// The bytes, writable.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len]
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl std::fmt::Debug for AlignedBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AlignedBuf({} bytes)", self.len)
+    }
+}
+
+/// A read-only view: borrowed bytes and a layout checked against them.
+#[derive(Debug, Clone)]
+pub struct ArrayView<'a> {
+    bytes: &'a [u8],
+    layout: Layout,
+    writeable: bool,
+    owndata: bool,
+}
+
+/// A writable view of borrowed bytes.
+#[derive(Debug)]
+pub struct ArrayViewMut<'a> {
+    bytes: &'a mut [u8],
+    layout: Layout,
+}
+
+/// An array owning a 16-byte-aligned buffer.
+#[derive(Debug, Clone)]
+pub struct Array {
+    buf: AlignedBuf,
+    layout: Layout,
+}
+
+/// Read-side operations shared by every array type.
+macro_rules! read_ops {
+    () => {
+        /// The layout (dtype, shape, strides, offset).
+        pub fn layout(&self) -> &Layout {
+            &self.layout
+        }
+
+        /// The element dtype.
+        pub fn dtype(&self) -> &DType {
+            self.layout.dtype()
+        }
+
+        /// The shape.
+        pub fn shape(&self) -> &[usize] {
+            self.layout.shape()
+        }
+
+        /// Byte strides.
+        pub fn strides(&self) -> &[isize] {
+            self.layout.strides()
+        }
+
+        /// Number of dimensions.
+        pub fn ndim(&self) -> usize {
+            self.layout.ndim()
+        }
+
+        /// Number of elements.
+        pub fn len(&self) -> usize {
+            self.layout.len()
+        }
+
+        /// True when there are no elements.
+        pub fn is_empty(&self) -> bool {
+            self.layout.is_empty()
+        }
+
+        /// The raw bytes of the element at `index`.
+        ///
+        /// # Errors
+        /// A wrong number of indices or an index out of range.
+        pub fn element_bytes(&self, index: &[usize]) -> Result<&[u8]> {
+            let off = self.layout.byte_offset(index)?;
+            Ok(&self.bytes()[off..off + self.dtype().itemsize()])
+        }
+
+        /// The element at `index` as `T`, decoded from its byte order.
+        ///
+        /// # Errors
+        /// When `T` does not match the dtype (`f32` for `'<f4'`, `i64` for `'>i8'` or
+        /// `'M8'`), or the index is wrong.
+        pub fn get<T: Element>(&self, index: &[usize]) -> Result<T> {
+            let s = scalar_for::<T>(self.dtype())?;
+            Ok(T::decode(self.element_bytes(index)?, s.byte_order()))
+        }
+
+        /// The element at `index` as a dynamic [`Value`] (records, subarrays, strings...).
+        ///
+        /// # Errors
+        /// A wrong number of indices or an index out of range.
+        pub fn value(&self, index: &[usize]) -> Result<Value> {
+            Ok(decode(self.dtype(), self.element_bytes(index)?))
+        }
+
+        /// Every element as a [`Value`], in C order.
+        pub fn values(&self) -> impl Iterator<Item = Value> + '_ {
+            let size = self.dtype().itemsize();
+            self.layout
+                .offsets()
+                .map(move |o| decode(self.layout.dtype(), &self.bytes()[o..o + size]))
+        }
+
+        /// Every element as `T`, in C order, in a new `Vec` (native byte order).
+        ///
+        /// # Errors
+        /// When `T` does not match the dtype.
+        pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
+            let s = scalar_for::<T>(self.dtype())?;
+            let order = s.byte_order();
+            let size = std::mem::size_of::<T>();
+            let bytes = self.bytes();
+            Ok(self.layout.offsets().map(|o| T::decode(&bytes[o..o + size], order)).collect())
+        }
+
+        /// The elements as a `&[T]` without copying: possible when the array is
+        /// C-contiguous, in native byte order and aligned for `T`.
+        ///
+        /// # Errors
+        /// When `T` does not match the dtype, or the layout does not allow a slice (the
+        /// message says which condition fails; use [`Self::to_vec`] instead).
+        pub fn as_slice<T: Element>(&self) -> Result<&[T]> {
+            let s = scalar_for::<T>(self.dtype())?;
+            if !s.byte_order().is_native() {
+                return Err(arg(format!(
+                    "the data is {}, not in native byte order: use to_vec, or convert the byte order first",
+                    s.typestr()
+                )));
+            }
+            if !self.layout.is_c_contiguous() {
+                return Err(arg(format!(
+                    "the view is not C-contiguous (shape {:?}, strides {:?}): use to_vec or a contiguous copy",
+                    self.shape(),
+                    self.strides()
+                )));
+            }
+            let n = self.len();
+            let start = if n == 0 { 0 } else { self.layout.offset() };
+            let bytes = &self.bytes()[start..start + n * std::mem::size_of::<T>()];
+            bytemuck::try_cast_slice(bytes).map_err(|e| {
+                arg(format!(
+                    "the data is not aligned for {} ({e}): use to_vec",
+                    std::any::type_name::<T>()
+                ))
+            })
+        }
+
+        /// NumPy's flags.
+        pub fn flags(&self) -> Flags {
+            Flags {
+                c_contiguous: self.layout.is_c_contiguous(),
+                f_contiguous: self.layout.is_f_contiguous(),
+                aligned: self.layout.is_aligned(self.bytes().as_ptr() as usize),
+                writeable: self.is_writeable(),
+                owndata: self.owns_data(),
+            }
+        }
+
+        /// A contiguous copy in `order` (`np.ascontiguousarray` / `np.asfortranarray`).
+        ///
+        /// # Errors
+        /// Only on sizes that overflow.
+        pub fn to_contiguous(&self, order: Order) -> Result<Array> {
+            copy_to(self.bytes(), &self.layout, self.dtype().clone(), order)
+        }
+
+        /// A C-contiguous copy with every scalar in byte order `order`
+        /// (`arr.astype(arr.dtype.newbyteorder(...))`).
+        ///
+        /// # Errors
+        /// When the dtype has overlapping fields.
+        pub fn to_byte_order(&self, order: ByteOrder) -> Result<Array> {
+            let plan = ByteOrderPlan::new(self.dtype(), order)?;
+            let mut out = copy_to(self.bytes(), &self.layout, plan.target().clone(), Order::C)?;
+            plan.apply(out.buf.as_bytes_mut())?;
+            Ok(out)
+        }
+
+        /// A new array of the named fields (names or dotted paths) packed together, without
+        /// padding, in C order: the copy NumPy's `repack_fields(arr[names])` makes. A field
+        /// reached by a dotted path is named by its last component.
+        ///
+        /// # Errors
+        /// When a field is missing.
+        pub fn extract_fields(&self, names: &[&str]) -> Result<Array> {
+            let mut fields = Vec::with_capacity(names.len());
+            let mut sources = Vec::with_capacity(names.len());
+            for &n in names {
+                let f = self.dtype().field_path(n)?;
+                if !f.outer_shape.is_empty() {
+                    return Err(arg(format!(
+                        "{n:?} lies inside a subarray of records: extract its parent instead"
+                    )));
+                }
+                sources.push((f.offset, f.dtype.itemsize()));
+                let leaf = n.rsplit('.').next().unwrap_or(n);
+                let name = if self.dtype().field(n).is_ok() { n } else { leaf };
+                fields.push((name.to_owned(), f.dtype.clone()));
+            }
+            let packed = DType::packed(fields)?;
+            let layout = Layout::contiguous(packed, self.shape(), Order::C)?;
+            let mut buf = AlignedBuf::zeroed(layout.len() * layout.dtype().itemsize())?;
+            let size = layout.dtype().itemsize();
+            let src = self.bytes();
+            for (k, o) in self.layout.offsets().enumerate() {
+                let mut at = k * size;
+                for &(off, len) in &sources {
+                    buf.as_bytes_mut()[at..at + len].copy_from_slice(&src[o + off..o + off + len]);
+                    at += len;
+                }
+            }
+            Ok(Array { buf, layout })
+        }
+
+        /// The bytes of every element in C order, as `tofile` writes them.
+        ///
+        /// # Errors
+        /// Only I/O errors of `out`.
+        pub fn write_to(&self, out: &mut dyn std::io::Write) -> Result<()> {
+            let size = self.dtype().itemsize();
+            let bytes = self.bytes();
+            if self.layout.is_c_contiguous() {
+                let start = if self.is_empty() { 0 } else { self.layout.offset() };
+                out.write_all(&bytes[start..start + self.len() * size])?;
+                return Ok(());
+            }
+            let mut chunk = Vec::with_capacity((1 << 16).max(size));
+            for o in self.layout.offsets() {
+                chunk.extend_from_slice(&bytes[o..o + size]);
+                if chunk.len() >= 1 << 16 {
+                    out.write_all(&chunk)?;
+                    chunk.clear();
+                }
+            }
+            out.write_all(&chunk)?;
+            Ok(())
+        }
+    };
+}
+
+/// View operations returning a new view of the same bytes.
+macro_rules! view_ops {
+    ($view:ident, $lt:lifetime, $bytes:expr, $mk:expr) => {
+        /// The view of one field (name, title or dotted path `"position.az"`). A subarray
+        /// field adds its shape as trailing axes.
+        ///
+        /// # Errors
+        /// When there is no such field.
+        pub fn field(self, path: &str) -> Result<$view<$lt>> {
+            let layout = self.layout.field(path)?;
+            Ok($mk(self, layout))
+        }
+
+        /// A view of several fields that keeps their offsets (NumPy's `arr[['a', 'c']]`).
+        ///
+        /// # Errors
+        /// When the dtype is not a record or a name is missing.
+        pub fn fields(self, names: &[&str]) -> Result<$view<$lt>> {
+            let layout = self.layout.fields(names)?;
+            Ok($mk(self, layout))
+        }
+
+        /// `a[i]` along `axis`; negative `i` counts from the end.
+        ///
+        /// # Errors
+        /// An axis or index out of range.
+        pub fn index_axis(self, axis: usize, i: isize) -> Result<$view<$lt>> {
+            let layout = self.layout.index_axis(axis, i)?;
+            Ok($mk(self, layout))
+        }
+
+        /// `a[start:stop:step]` along `axis`, with Python's semantics.
+        ///
+        /// # Errors
+        /// An axis out of range or a zero step.
+        pub fn slice_axis(
+            self,
+            axis: usize,
+            start: Option<isize>,
+            stop: Option<isize>,
+            step: isize,
+        ) -> Result<$view<$lt>> {
+            let layout = self.layout.slice_axis(axis, start, stop, step)?;
+            Ok($mk(self, layout))
+        }
+
+        /// A new axis of length 1 at `axis`.
+        ///
+        /// # Errors
+        /// An axis out of range.
+        pub fn insert_axis(self, axis: usize) -> Result<$view<$lt>> {
+            let layout = self.layout.insert_axis(axis)?;
+            Ok($mk(self, layout))
+        }
+
+        /// Axes reversed (NumPy's `.T`).
+        pub fn t(self) -> $view<$lt> {
+            let layout = self.layout.transpose();
+            $mk(self, layout)
+        }
+
+        /// Axes permuted.
+        ///
+        /// # Errors
+        /// When `axes` is not a permutation.
+        pub fn permute(self, axes: &[usize]) -> Result<$view<$lt>> {
+            let layout = self.layout.permute(axes)?;
+            Ok($mk(self, layout))
+        }
+
+        /// Reshape without copying (one dimension may be `-1`).
+        ///
+        /// # Errors
+        /// When sizes differ or the strides do not allow a view.
+        pub fn reshape(self, shape: &[isize]) -> Result<$view<$lt>> {
+            let layout = self.layout.reshape(shape)?;
+            Ok($mk(self, layout))
+        }
+
+        /// NumPy's `as_strided` from the first element, checked against the bytes.
+        ///
+        /// # Errors
+        /// When any element would lie outside the bytes.
+        pub fn as_strided(self, shape: &[usize], strides: &[isize]) -> Result<$view<$lt>> {
+            let len = $bytes(&self);
+            let layout = self.layout.as_strided(shape, strides, len)?;
+            Ok($mk(self, layout))
+        }
+
+        /// NumPy's `sliding_window_view` along one axis.
+        ///
+        /// # Errors
+        /// An axis out of range or a window longer than the axis.
+        pub fn sliding_window(self, axis: usize, window: usize) -> Result<$view<$lt>> {
+            let layout = self.layout.sliding_window(axis, window)?;
+            Ok($mk(self, layout))
+        }
+
+        /// Reinterpret the elements as another dtype of the same itemsize.
+        ///
+        /// # Errors
+        /// When the itemsizes differ.
+        pub fn with_dtype(self, dtype: DType) -> Result<$view<$lt>> {
+            let layout = self.layout.with_dtype(dtype)?;
+            Ok($mk(self, layout))
+        }
+    };
+}
+
+fn scalar_for<T: Element>(dtype: &DType) -> Result<&Scalar> {
+    match dtype {
+        DType::Scalar(s) if T::accepts(s) => Ok(s),
+        _ => Err(arg(format!(
+            "cannot read elements of dtype {} as {}",
+            dtype.typestr(),
+            std::any::type_name::<T>()
+        ))),
+    }
+}
+
+/// Copy the elements of `layout` over `src` into a new contiguous array of `dtype` (same
+/// itemsize) in `order`.
+fn copy_to(src: &[u8], layout: &Layout, dtype: DType, order: Order) -> Result<Array> {
+    let out_layout = Layout::contiguous(dtype, layout.shape(), order)?;
+    let size = layout.dtype().itemsize();
+    let mut buf = AlignedBuf::zeroed(layout.len() * size)?;
+    {
+        let dst = buf.as_bytes_mut();
+        if layout.is_c_contiguous() && order == Order::C {
+            let start = if layout.is_empty() {
+                0
+            } else {
+                layout.offset()
+            };
+            dst.copy_from_slice(&src[start..start + dst.len()]);
+        } else {
+            // Walk the source in C order; the destination offsets of the same indices.
+            for (s, d) in layout.offsets().zip(out_layout.offsets()) {
+                dst[d..d + size].copy_from_slice(&src[s..s + size]);
+            }
+        }
+    }
+    Ok(Array {
+        buf,
+        layout: out_layout,
+    })
+}
+
+impl<'a> ArrayView<'a> {
+    /// A C-ordered view of `shape` elements of `dtype` starting `offset` bytes into
+    /// `bytes` (NumPy's `frombuffer(..., offset=...).reshape(shape)`).
+    ///
+    /// # Errors
+    /// When the elements do not fit in `bytes`.
+    pub fn from_bytes(
+        bytes: &'a [u8],
+        dtype: DType,
+        shape: &[usize],
+        offset: usize,
+    ) -> Result<Self> {
+        Self::from_bytes_order(bytes, dtype, shape, offset, Order::C)
+    }
+
+    /// As [`ArrayView::from_bytes`], in C or Fortran order.
+    ///
+    /// # Errors
+    /// When the elements do not fit in `bytes`.
+    pub fn from_bytes_order(
+        bytes: &'a [u8],
+        dtype: DType,
+        shape: &[usize],
+        offset: usize,
+        order: Order,
+    ) -> Result<Self> {
+        let base = Layout::contiguous(dtype, shape, order)?;
+        let layout = Layout::new(
+            base.dtype().clone(),
+            shape,
+            base.strides(),
+            offset,
+            bytes.len(),
+        )?;
+        Ok(ArrayView {
+            bytes,
+            layout,
+            writeable: false,
+            owndata: false,
+        })
+    }
+
+    /// A view with an explicit layout.
+    ///
+    /// # Errors
+    /// When the layout addresses bytes outside `bytes`.
+    pub fn with_layout(bytes: &'a [u8], layout: Layout) -> Result<Self> {
+        layout.check(bytes.len())?;
+        Ok(ArrayView {
+            bytes,
+            layout,
+            writeable: false,
+            owndata: false,
+        })
+    }
+
+    /// The whole underlying buffer (not only the elements of the view).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    fn is_writeable(&self) -> bool {
+        self.writeable
+    }
+
+    fn owns_data(&self) -> bool {
+        self.owndata
+    }
+
+    read_ops!();
+    view_ops!(ArrayView, 'a, |v: &ArrayView<'a>| v.bytes.len(), |v: ArrayView<'a>, layout| ArrayView {
+        layout,
+        owndata: false,
+        ..v
+    });
+}
+
+impl<'a> ArrayViewMut<'a> {
+    /// A writable C-ordered view of `shape` elements of `dtype` from `offset`.
+    ///
+    /// # Errors
+    /// When the elements do not fit in `bytes`.
+    pub fn from_bytes(
+        bytes: &'a mut [u8],
+        dtype: DType,
+        shape: &[usize],
+        offset: usize,
+    ) -> Result<Self> {
+        let base = Layout::contiguous(dtype, shape, Order::C)?;
+        let layout = Layout::new(
+            base.dtype().clone(),
+            shape,
+            base.strides(),
+            offset,
+            bytes.len(),
+        )?;
+        Ok(ArrayViewMut { bytes, layout })
+    }
+
+    /// A writable view with an explicit layout.
+    ///
+    /// # Errors
+    /// When the layout addresses bytes outside `bytes`.
+    pub fn with_layout(bytes: &'a mut [u8], layout: Layout) -> Result<Self> {
+        layout.check(bytes.len())?;
+        Ok(ArrayViewMut { bytes, layout })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.bytes
+    }
+
+    fn is_writeable(&self) -> bool {
+        true
+    }
+
+    fn owns_data(&self) -> bool {
+        false
+    }
+
+    /// A read-only view of the same elements.
+    pub fn view(&self) -> ArrayView<'_> {
+        ArrayView {
+            bytes: self.bytes,
+            layout: self.layout.clone(),
+            writeable: true,
+            owndata: false,
+        }
+    }
+
+    /// Write `value` at `index`, encoded in the dtype's byte order.
+    ///
+    /// # Errors
+    /// When `T` does not match the dtype, or the index is wrong.
+    pub fn set<T: Element>(&mut self, index: &[usize], value: T) -> Result<()> {
+        let order = scalar_for::<T>(self.dtype())?.byte_order();
+        let off = self.layout.byte_offset(index)?;
+        value.encode(&mut self.bytes[off..off + std::mem::size_of::<T>()], order);
+        Ok(())
+    }
+
+    /// Set every element to `value`.
+    ///
+    /// # Errors
+    /// When `T` does not match the dtype.
+    pub fn fill<T: Element>(&mut self, value: T) -> Result<()> {
+        let order = scalar_for::<T>(self.dtype())?.byte_order();
+        let size = std::mem::size_of::<T>();
+        let mut enc = vec![0u8; size];
+        value.encode(&mut enc, order);
+        let offsets: Vec<usize> = self.layout.offsets().collect();
+        for o in offsets {
+            self.bytes[o..o + size].copy_from_slice(&enc);
+        }
+        Ok(())
+    }
+
+    /// The elements as `&mut [T]`, under the conditions of [`ArrayView::as_slice`].
+    ///
+    /// # Errors
+    /// As [`ArrayView::as_slice`].
+    pub fn as_slice_mut<T: Element>(&mut self) -> Result<&mut [T]> {
+        self.view().as_slice::<T>()?;
+        let n = self.len();
+        let start = if n == 0 { 0 } else { self.layout.offset() };
+        let bytes = &mut self.bytes[start..start + n * std::mem::size_of::<T>()];
+        bytemuck::try_cast_slice_mut(bytes).map_err(|e| arg(e.to_string()))
+    }
+
+    read_ops!();
+    view_ops!(ArrayViewMut, 'a, |v: &ArrayViewMut<'a>| v.bytes.len(), |v: ArrayViewMut<'a>, layout| ArrayViewMut {
+        bytes: v.bytes,
+        layout
+    });
+}
+
+impl Array {
+    /// A zero-filled array (`np.zeros(shape, dtype, order)`).
+    ///
+    /// # Errors
+    /// When the size overflows.
+    pub fn zeros(dtype: DType, shape: &[usize], order: Order) -> Result<Array> {
+        let layout = Layout::contiguous(dtype, shape, order)?;
+        let buf = AlignedBuf::zeroed(layout.len() * layout.dtype().itemsize())?;
+        Ok(Array { buf, layout })
+    }
+
+    /// Take ownership of bytes laid out in `order` (copied into an aligned buffer).
+    ///
+    /// # Errors
+    /// When `bytes` is not exactly `shape` elements of `dtype`.
+    pub fn from_bytes(bytes: &[u8], dtype: DType, shape: &[usize], order: Order) -> Result<Array> {
+        let layout = Layout::contiguous(dtype, shape, order)?;
+        let need = layout.len() * layout.dtype().itemsize();
+        if bytes.len() != need {
+            return Err(Error::new(
+                ErrorKind::Data,
+                format!(
+                    "{} bytes given for {} elements of {} bytes ({need} bytes)",
+                    bytes.len(),
+                    layout.len(),
+                    layout.dtype().itemsize()
+                ),
+            ));
+        }
+        Ok(Array {
+            buf: AlignedBuf::from_bytes(bytes),
+            layout,
+        })
+    }
+
+    /// Build from an owned buffer and a layout checked against it.
+    ///
+    /// # Errors
+    /// When the layout addresses bytes outside the buffer.
+    pub fn from_parts(buf: AlignedBuf, layout: Layout) -> Result<Array> {
+        layout.check(buf.len())?;
+        Ok(Array { buf, layout })
+    }
+
+    /// A read-only view of the whole array.
+    pub fn view(&self) -> ArrayView<'_> {
+        ArrayView {
+            bytes: self.buf.as_bytes(),
+            layout: self.layout.clone(),
+            writeable: true,
+            owndata: true,
+        }
+    }
+
+    /// A writable view of the whole array.
+    pub fn view_mut(&mut self) -> ArrayViewMut<'_> {
+        ArrayViewMut {
+            bytes: self.buf.as_bytes_mut(),
+            layout: self.layout.clone(),
+        }
+    }
+
+    /// The owned buffer.
+    pub fn buffer(&self) -> &AlignedBuf {
+        &self.buf
+    }
+
+    /// Split into buffer and layout.
+    pub fn into_parts(self) -> (AlignedBuf, Layout) {
+        (self.buf, self.layout)
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.buf.as_bytes()
+    }
+
+    fn is_writeable(&self) -> bool {
+        true
+    }
+
+    fn owns_data(&self) -> bool {
+        true
+    }
+
+    read_ops!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_fortran_big_endian_cube() {
+        // The 64-byte dump of a 2x2x2 Fortran-ordered big-endian i8 array: element [1,0,0]
+        // through the API and by hand from strides.
+        let values: Vec<i64> = (0..8).collect();
+        // F order: index (i,j,k) at i + 2j + 4k.
+        let mut bytes = Vec::new();
+        for k in 0..2i64 {
+            for j in 0..2i64 {
+                for i in 0..2i64 {
+                    bytes.extend((100 * i + 10 * j + k).to_be_bytes());
+                }
+            }
+        }
+        assert_eq!(values.len() * 8, bytes.len());
+        let a = ArrayView::from_bytes_order(
+            &bytes,
+            DType::parse(">i8").unwrap(),
+            &[2, 2, 2],
+            0,
+            Order::F,
+        )
+        .unwrap();
+        assert_eq!(a.strides(), &[8, 16, 32]);
+        assert_eq!(a.get::<i64>(&[1, 0, 0]).unwrap(), 100);
+        let off: isize = [1isize, 0, 0]
+            .iter()
+            .zip(a.strides())
+            .map(|(i, s)| i * s)
+            .sum();
+        let by_hand = i64::from_be_bytes(bytes[off as usize..off as usize + 8].try_into().unwrap());
+        assert_eq!(by_hand, 100);
+        assert_eq!(a.get::<i64>(&[0, 1, 1]).unwrap(), 11);
+        assert!(
+            a.as_slice::<i64>().is_err(),
+            "big-endian data is no native slice"
+        );
+        let c = a.to_byte_order(ByteOrder::NATIVE).unwrap();
+        assert_eq!(
+            c.view().as_slice::<i64>().unwrap(),
+            &[0, 1, 10, 11, 100, 101, 110, 111]
+        );
+        assert!(c.flags().c_contiguous && c.flags().owndata && c.flags().aligned);
+    }
+
+    #[test]
+    fn radar_field_views_without_copy() {
+        let dt = DType::parse(
+            "[('time','<u8'),('size','<u4'),('position',[('az','<f4'),('el','<f4'),('region_type','u1'),('region_ID','<u2')]),('gain','u1'),('samples','<i2',(4,))]",
+        )
+        .unwrap();
+        let mut a = Array::zeros(dt, &[3], Order::C).unwrap();
+        {
+            let v = a.view_mut();
+            for i in 0..3 {
+                let az = v.layout().field("position.az").unwrap();
+                let mut azv = ArrayViewMut::with_layout(&mut v.bytes[..], az).unwrap();
+                azv.set::<f32>(&[i], 0.25 * i as f32).unwrap();
+            }
+        }
+        let v = a.view();
+        let az = v.clone().field("position").unwrap().field("az").unwrap();
+        assert_eq!(az.to_vec::<f32>().unwrap(), vec![0.0, 0.25, 0.5]);
+        assert_eq!(az.strides(), &[32]);
+        assert!(az.flags().aligned, "offset 12, stride 32: aligned for f4");
+        let e = az.as_slice::<f32>().unwrap_err();
+        assert!(e.message().contains("not C-contiguous"), "{e}");
+        let id = v.clone().field("position.region_ID").unwrap();
+        assert!(
+            !id.flags().aligned,
+            "region_ID sits at odd offset 21 of a packed record"
+        );
+        assert_eq!(id.to_vec::<u16>().unwrap(), vec![0, 0, 0]);
+        let samples = v.clone().field("samples").unwrap();
+        assert_eq!(
+            (samples.shape(), samples.strides()),
+            (&[3usize, 4][..], &[32isize, 2][..])
+        );
+        let packed = v.extract_fields(&["position.az", "gain"]).unwrap();
+        assert_eq!(
+            packed.dtype().to_string(),
+            "[('az', '<f4'), ('gain', '|u1')]"
+        );
+        assert_eq!(packed.view().value(&[2]).unwrap().to_string(), "(0.5, 0)");
+    }
+
+    #[test]
+    fn views_chain_and_copies_reorder() {
+        let a = Array::from_bytes(
+            &(0u8..24).collect::<Vec<_>>(),
+            DType::parse("u1").unwrap(),
+            &[2, 3, 4],
+            Order::C,
+        )
+        .unwrap();
+        let v = a
+            .view()
+            .slice_axis(2, None, None, -2)
+            .unwrap()
+            .index_axis(0, -1)
+            .unwrap();
+        assert_eq!(v.to_vec::<u8>().unwrap(), vec![15, 13, 19, 17, 23, 21]);
+        let t = a.view().t();
+        assert!(t.flags().f_contiguous && !t.flags().c_contiguous);
+        let f = a.view().to_contiguous(Order::F).unwrap();
+        assert_eq!(f.strides(), &[1, 2, 6]);
+        assert_eq!(
+            f.view().to_vec::<u8>().unwrap(),
+            a.view().to_vec::<u8>().unwrap()
+        );
+        assert_eq!(f.buffer().as_bytes()[..4], [0, 12, 4, 16]);
+        let mut out = Vec::new();
+        a.view().t().write_to(&mut out).unwrap();
+        assert_eq!(out[..4], [0, 12, 4, 16]);
+        let win = a
+            .view()
+            .reshape(&[24])
+            .unwrap()
+            .sliding_window(0, 3)
+            .unwrap();
+        assert_eq!(win.value(&[5, 2]).unwrap(), Value::UInt(7));
+        assert!(a.view().as_strided(&[2], &[24]).is_err());
+    }
+}
