@@ -42,11 +42,14 @@
 #![warn(missing_docs, clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 pub mod array;
+pub mod atomic;
 pub mod byteswap;
 pub mod dtype;
 pub mod error;
 #[cfg(feature = "cli")]
 pub mod inspect;
+pub mod raw;
+pub mod storage;
 
 #[doc(hidden)]
 pub mod fuzzing;

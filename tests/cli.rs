@@ -217,3 +217,51 @@ fn dtconvert_refuses_what_it_cannot_do_yet() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn raw_field_views_and_values() {
+    // The seed exercise: data['position']['az'] of the radar records NumPy wrote.
+    let bin = fixture("raw/medkit_radar.bin");
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let o = dtinspect(&[
+        bin.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--field",
+        "position.az",
+        "--head",
+        "4",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["values"],
+        serde_json::json!([-0.5, -0.16666667, 0.16666667, 0.5])
+    );
+    assert_eq!(v["strides"], serde_json::json!([4120]));
+    assert_eq!(v["dtype"]["str"], "<f4");
+    assert_eq!(v["flags"]["aligned"], true);
+    assert_eq!(v["flags"]["c_contiguous"], false);
+
+    let o = dtinspect(&[bin.to_str().unwrap(), "--dtype", &spec, "--head", "2"]);
+    let text = stdout(&o);
+    assert!(text.contains("1700000000250"), "{text}");
+    assert!(text.contains("(-0.16666667, 0.125, 1, 1001)"), "{text}");
+    assert!(text.contains("... 2 more"), "{text}");
+
+    let o = dtinspect(&[
+        bin.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--field",
+        "position.nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("\"az\", \"el\""), "{}", stderr(&o));
+}

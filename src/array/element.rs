@@ -70,8 +70,11 @@ pub enum Value {
     Int(i64),
     /// Unsigned integers.
     UInt(u64),
-    /// Floats (`f2`, `f4`, `f8` exactly; `f16` long doubles rounded to `f64`).
+    /// `f8`, and `f16` long doubles rounded to `f64`.
     Float(f64),
+    /// `f4` and `f2`, kept in single precision so they print as NumPy prints them
+    /// (`0.16666667`, not the widened `0.1666666716337204`).
+    Float32(f32),
     /// Complex numbers (real, imaginary).
     Complex(f64, f64),
     /// `M8`: ticks since 1970-01-01 in the unit; `None` is NaT.
@@ -165,6 +168,7 @@ pub fn decode_scalar(s: &Scalar, bytes: &[u8]) -> Value {
             4 => u64::from(u32::decode(bytes, o)),
             _ => u64::decode(bytes, o),
         }),
+        ScalarKind::Float if s.size() <= 4 => Value::Float32(float(bytes, o) as f32),
         ScalarKind::Float => Value::Float(float(bytes, o)),
         ScalarKind::Complex => {
             let h = s.size() / 2;
@@ -238,6 +242,19 @@ fn nest(flat: Vec<Value>, shape: &[usize]) -> Value {
     }
 }
 
+/// A single-precision float the way NumPy prints it (shortest digits that round-trip in
+/// `f32`).
+pub fn fmt_float32(v: f32) -> String {
+    if v.is_finite() && v != v.trunc() {
+        let s = format!("{v}");
+        if s.len() <= 17 {
+            return s;
+        }
+        return format!("{v:e}");
+    }
+    fmt_float(f64::from(v))
+}
+
 /// A float the way NumPy prints it: shortest round-trip digits, `1.0` not `1`, `nan`,
 /// `inf`.
 pub fn fmt_float(v: f64) -> String {
@@ -286,6 +303,7 @@ impl fmt::Display for Value {
             Value::Int(v) => write!(f, "{v}"),
             Value::UInt(v) => write!(f, "{v}"),
             Value::Float(v) => f.write_str(&fmt_float(*v)),
+            Value::Float32(v) => f.write_str(&fmt_float32(*v)),
             Value::Complex(re, im) => {
                 let sign = if *im < 0.0 || (*im == 0.0 && im.is_sign_negative()) {
                     '-'
@@ -348,11 +366,16 @@ mod tests {
         let le = DType::parse("<u2").unwrap();
         assert_eq!(decode(&le, &[1, 2]), Value::UInt(513));
         let h = DType::parse("<f2").unwrap();
-        assert_eq!(decode(&h, &0x3c00u16.to_le_bytes()), Value::Float(1.0));
-        assert_eq!(decode(&h, &0xc000u16.to_le_bytes()), Value::Float(-2.0));
+        assert_eq!(decode(&h, &0x3c00u16.to_le_bytes()), Value::Float32(1.0));
+        assert_eq!(decode(&h, &0xc000u16.to_le_bytes()), Value::Float32(-2.0));
         assert_eq!(
             decode(&h, &0x0001u16.to_le_bytes()),
-            Value::Float(2f64.powi(-24))
+            Value::Float32(2f32.powi(-24))
+        );
+        let f4 = DType::parse("<f4").unwrap();
+        assert_eq!(
+            decode(&f4, &(1.0f32 / 6.0).to_le_bytes()).to_string(),
+            "0.16666667"
         );
         // 1.5 as x87 extended: mantissa 0xC000..., exponent 16383.
         let mut ld = [0u8; 16];

@@ -512,6 +512,17 @@ impl<'a> ArrayView<'a> {
         })
     }
 
+    /// A view whose layout the caller has already checked against `bytes`.
+    pub(crate) fn from_checked(bytes: &'a [u8], layout: Layout, writeable: bool) -> Self {
+        debug_assert!(layout.check(bytes.len()).is_ok());
+        ArrayView {
+            bytes,
+            layout,
+            writeable,
+            owndata: false,
+        }
+    }
+
     /// The whole underlying buffer (not only the elements of the view).
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes

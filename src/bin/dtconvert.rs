@@ -6,13 +6,14 @@
 //! Exit codes (shared/CLI.md): 0 success, 2 bad arguments or bad input, 1 other failures.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use dtkit::inspect::{self, raw::Order, raw::RawLayout, CliError};
-use dtkit::{ByteOrder, ByteOrderPlan};
+use dtkit::inspect::{self, CliError};
+use dtkit::raw::RawOptions;
+use dtkit::{ByteOrder, ByteOrderPlan, Order};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -126,19 +127,21 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         return Err(CliError::input("a raw input needs --dtype SPEC"));
     };
     let dt = inspect::parse_cli_spec(spec, cli.align)?;
+    let options = RawOptions {
+        dtype: dt.clone(),
+        offset: cli.offset,
+        count: cli.count,
+        shape: None,
+        order: Order::C,
+        allow_trailing: cli.allow_trailing,
+    };
     let len = std::fs::metadata(&cli.input)
         .map_err(|e| CliError::io("cannot stat", &cli.input, e))?
         .len();
-    let layout = RawLayout::new(
-        &dt,
-        len,
-        cli.offset,
-        cli.count,
-        None,
-        Order::C,
-        cli.allow_trailing,
-    )
-    .map_err(|e| CliError::from(e).context(&cli.input.display().to_string()))?;
+    let shown = cli.input.display().to_string();
+    let nbytes = options
+        .nbytes(len)
+        .map_err(|e| CliError::from(e).context(&shown))?;
     let target = match cli.byteorder {
         OrderChoice::Keep => ByteOrder::NotApplicable,
         OrderChoice::Native => ByteOrder::NATIVE,
@@ -146,53 +149,30 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         OrderChoice::Big => ByteOrder::Big,
     };
     let plan = ByteOrderPlan::new(&dt, target)?;
-
-    let mut input = BufReader::new(
-        File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
-    );
+    let file = File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
+    let mut input = BufReader::new(file);
     input
         .seek(SeekFrom::Start(cli.offset))
         .map_err(|e| CliError::io("cannot seek in", &cli.input, e))?;
-    let dir = match cli.output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".dtconvert-")
-        .suffix(".part")
-        .tempfile_in(&dir)
-        .map_err(|e| CliError::io("cannot create a temporary file in", &dir, e))?;
-    let mut out = BufWriter::new(tmp);
-    // Stream in chunks of whole records, about 4 MiB at a time.
-    let itemsize = layout.itemsize.max(1);
-    let per_chunk = (4 << 20) / itemsize + 1;
-    let mut buf = vec![0u8; per_chunk.min(layout.nbytes as usize / itemsize + 1) * itemsize];
-    let mut left = layout.nbytes;
-    while left > 0 {
-        let n = (buf.len() as u64).min(left) as usize;
-        let chunk = &mut buf[..n];
-        input
-            .read_exact(chunk)
-            .map_err(|e| CliError::io("cannot read", &cli.input, e))?;
-        plan.apply(chunk)?;
-        out.write_all(chunk)
-            .map_err(|e| CliError::io("cannot write", &cli.output, e))?;
-        left -= n as u64;
-    }
-    let tmp = out
-        .into_inner()
-        .map_err(|e| CliError::io("cannot write", &cli.output, e.into_error()))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| CliError::io("cannot flush", &cli.output, e))?;
-    tmp.persist(&cli.output)
-        .map_err(|e| CliError::io("cannot rename into", &cli.output, e.error))?;
+    // Stream whole records, about 4 MiB at a time: memory stays bounded for any input.
+    let itemsize = dt.itemsize().max(1);
+    let records = nbytes / itemsize as u64;
+    let per_chunk = ((4 << 20) / itemsize).max(1);
+    dtkit::atomic::write_file(&cli.output, |out| {
+        for chunk in dtkit::raw::chunks(&mut input, dt.clone(), records, per_chunk) {
+            let (mut buf, _) = chunk?.into_parts();
+            plan.apply(buf.as_bytes_mut())?;
+            out.write_all(buf.as_bytes())?;
+        }
+        Ok(())
+    })
+    .map_err(|e| CliError::from(e).context(&shown))?;
     if !cli.quiet {
         eprintln!(
             "dtconvert: wrote {} records of {} ({} bytes) to {}",
-            layout.shape.iter().product::<usize>(),
+            records,
             plan.target(),
-            layout.nbytes,
+            nbytes,
             cli.output.display()
         );
     }

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use dtkit::inspect::{self, raw::Order, raw::RawLayout, CliError, Style};
+use dtkit::inspect::{self, raw::ArrayJson, CliError, Style};
+use dtkit::raw::{MappedArray, RawOptions};
+use dtkit::storage::{MapMode, Mapping};
+use dtkit::Order;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -38,6 +41,12 @@ struct Cli {
     #[arg(required = true)]
     file: Option<PathBuf>,
 
+    #[command(flatten)]
+    file_args: FileArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct FileArgs {
     /// Record dtype of the dump: a NumPy dtype description, or @PATH to read it from a file
     #[arg(long, value_name = "SPEC")]
     dtype: Option<String>,
@@ -61,7 +70,7 @@ struct Cli {
         value_delimiter = ',',
         allow_hyphen_values = true
     )]
-    shape: Option<Vec<i64>>,
+    shape: Option<Vec<isize>>,
 
     /// Memory order of a multi-dimensional dump
     #[arg(long, value_enum, default_value = "C", ignore_case = true)]
@@ -70,6 +79,14 @@ struct Cli {
     /// Accept bytes after the last whole record instead of reporting them as an error
     #[arg(long)]
     allow_trailing: bool,
+
+    /// Inspect only this field (a name or dotted path such as position.az)
+    #[arg(long, value_name = "PATH")]
+    field: Option<String>,
+
+    /// Show the first N records
+    #[arg(long, value_name = "N")]
+    head: Option<usize>,
 
     /// Print JSON (the keys are a stable contract) instead of tables
     #[arg(long)]
@@ -110,51 +127,73 @@ fn run(cli: Cli, out: &mut dyn Write, style: Style) -> Result<(), CliError> {
         }
         None => {
             let path = cli.file.expect("clap requires FILE without a subcommand");
-            let shown = path.display().to_string();
-            let meta =
-                std::fs::metadata(&path).map_err(|e| CliError::io("cannot open", &path, e))?;
-            let mut magic = [0u8; 6];
-            let n = std::fs::File::open(&path)
-                .and_then(|mut f| io::Read::read(&mut f, &mut magic))
-                .map_err(|e| CliError::io("cannot read", &path, e))?;
-            let magic = &magic[..n];
-            if magic.starts_with(b"\x93NUMPY")
-                || magic.starts_with(b"PK\x03\x04")
-                || magic.starts_with(b"PK\x05\x06")
-            {
-                return Err(CliError::input(format!(
-                    "{shown} is an .npy/.npz file: this version of dtinspect reads raw dumps \
-                     only; .npy and .npz support is tracked as the next milestone"
-                )));
-            }
-            let Some(spec) = cli.dtype else {
-                return Err(CliError::input(format!(
-                    "{shown} is a raw dump (no .npy or .npz magic bytes): give its record \
-                     dtype with --dtype SPEC"
-                )));
-            };
-            let dt = inspect::parse_cli_spec(&spec, cli.align)?;
-            let order = match cli.order {
-                OrderArg::C => Order::C,
-                OrderArg::F => Order::F,
-            };
-            let layout = RawLayout::new(
-                &dt,
-                meta.len(),
-                cli.offset,
-                cli.count,
-                cli.shape.as_deref(),
-                order,
-                cli.allow_trailing,
-            )
-            .map_err(|e| CliError::from(e).context(&shown))?;
-            if cli.json {
-                serde_json::to_writer_pretty(&mut *out, &layout).map_err(io::Error::from)?;
-                writeln!(out)?;
-            } else {
-                inspect::write_raw_human(out, &shown, &layout, &dt, style)?;
-            }
+            inspect_file(&path, &cli.file_args, out, style)?;
         }
+    }
+    Ok(())
+}
+
+fn inspect_file(
+    path: &std::path::Path,
+    args: &FileArgs,
+    out: &mut dyn Write,
+    style: Style,
+) -> Result<(), CliError> {
+    let shown = path.display().to_string();
+    let mut magic = [0u8; 6];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read(&mut f, &mut magic))
+        .map_err(|e| CliError::io("cannot read", path, e))?;
+    let magic = &magic[..n];
+    if magic.starts_with(b"\x93NUMPY")
+        || magic.starts_with(b"PK\x03\x04")
+        || magic.starts_with(b"PK\x05\x06")
+    {
+        return Err(CliError::input(format!(
+            "{shown} is an .npy/.npz file: this version of dtinspect reads raw dumps only; \
+             .npy and .npz support is tracked as the next milestone"
+        )));
+    }
+    let Some(spec) = &args.dtype else {
+        return Err(CliError::input(format!(
+            "{shown} is a raw dump (no .npy or .npz magic bytes): give its record dtype with \
+             --dtype SPEC"
+        )));
+    };
+    let dt = inspect::parse_cli_spec(spec, args.align)?;
+    let options = RawOptions {
+        dtype: dt,
+        offset: args.offset,
+        count: args.count,
+        shape: args.shape.clone(),
+        order: match args.order {
+            OrderArg::C => Order::C,
+            OrderArg::F => Order::F,
+        },
+        allow_trailing: args.allow_trailing,
+    };
+    // SAFETY: the map is read-only and dtinspect neither truncates nor writes the file; a
+    // concurrent writer in another process is outside what a file inspector can prevent.
+    #[allow(unsafe_code)]
+    let map = unsafe { Mapping::open(path, MapMode::ReadOnly, 0) }?;
+    let file_len = map.as_bytes().len() as u64;
+    let mapped = MappedArray::new(map, &options).map_err(|e| CliError::from(e).context(&shown))?;
+    let mut view = mapped.view();
+    if let Some(field) = &args.field {
+        view = view.field(field)?;
+    }
+    let nbytes = options.nbytes(file_len)?;
+    let mut info = ArrayJson::new("raw", &view, options.offset);
+    info.trailing_bytes = Some(file_len - options.offset - nbytes);
+    if args.json {
+        if let Some(n) = args.head {
+            info = info.with_head(&view, n);
+        }
+        serde_json::to_writer_pretty(&mut *out, &info).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        let title = format!("{shown} (raw dump)");
+        inspect::write_array_human(out, &title, &info, &view, args.head, style)?;
     }
     Ok(())
 }

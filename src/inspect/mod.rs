@@ -354,64 +354,65 @@ pub fn write_dtype_human(out: &mut dyn Write, dt: &DType, style: Style) -> io::R
     Ok(())
 }
 
-/// Write the human description of a raw dump: an info block like NumPy users' `info()`,
-/// then the leaf fields as views (shape and strides).
+/// Write the human description of an array: an info block like NumPy users' `info()`
+/// helper, the leaf fields as views (shape and strides), and with `head` the first records
+/// as a table.
 ///
 /// # Errors
 /// Only I/O errors of `out`.
-pub fn write_raw_human(
+pub fn write_array_human(
     out: &mut dyn Write,
-    path: &str,
-    layout: &raw::RawLayout,
-    dt: &DType,
+    title: &str,
+    info: &raw::ArrayJson,
+    view: &crate::array::ArrayView<'_>,
+    head: Option<usize>,
     style: Style,
 ) -> io::Result<()> {
     use crate::dtype::py_repr_shape as shape;
+    let dt = view.dtype();
     let yes = |b: bool| if b { "yes" } else { "no" };
-    let f = &layout.flags;
-    let rows: Vec<(&str, String)> = vec![
-        ("file", format!("{path} (raw dump)")),
-        ("shape", shape(&layout.shape)),
+    let f = &info.flags;
+    let mut rows: Vec<(&str, String)> = vec![
+        ("file", title.to_owned()),
+        ("shape", shape(&info.shape)),
         ("dtype", dt.to_string()),
         (
             "length",
-            layout.shape.first().copied().unwrap_or(1).to_string(),
+            info.shape.first().copied().unwrap_or(1).to_string(),
         ),
-        ("size", layout.shape.iter().product::<usize>().to_string()),
+        ("size", view.len().to_string()),
         ("byte order", byte_order_summary(dt)),
-        ("order", format!("{:?}", layout.order)),
-        ("itemsize", format!("{} bytes", layout.itemsize)),
+        ("order", format!("{:?}", info.order)),
+        ("itemsize", format!("{} bytes", info.itemsize)),
         (
             "nbytes",
-            format!("{} bytes from offset {}", layout.nbytes, layout.data_offset),
-        ),
-        (
-            "trailing",
-            format!("{} bytes after the last record", layout.trailing_bytes),
-        ),
-        ("strides", shape(&layout.strides)),
-        (
-            "flags",
-            format!(
-                "own data: {}, writeable: {}, C-contiguous: {}, F-contiguous: {}, aligned: {}",
-                yes(f.owndata),
-                yes(f.writeable),
-                yes(f.c_contiguous),
-                yes(f.f_contiguous),
-                yes(f.aligned)
-            ),
+            format!("{} bytes from offset {}", info.nbytes, info.data_offset),
         ),
     ];
+    if let Some(t) = info.trailing_bytes {
+        rows.push(("trailing", format!("{t} bytes after the last record")));
+    }
+    rows.push(("strides", shape(&info.strides)));
+    rows.push((
+        "flags",
+        format!(
+            "own data: {}, writeable: {}, C-contiguous: {}, F-contiguous: {}, aligned: {}",
+            yes(f.owndata),
+            yes(f.writeable),
+            yes(f.c_contiguous),
+            yes(f.f_contiguous),
+            yes(f.aligned)
+        ),
+    ));
     for (k, v) in rows {
         writeln!(out, "{} {}", style.label(&format!("{k:<10}")), v)?;
     }
     writeln!(out)?;
-    let header = ["field", "dtype", "offset", "shape", "strides"];
-    let cells: Vec<[String; 5]> = layout
+    let cells: Vec<Vec<String>> = info
         .fields
         .iter()
         .map(|fj| {
-            [
+            vec![
                 if fj.path.is_empty() {
                     "(element)".to_owned()
                 } else {
@@ -424,17 +425,80 @@ pub fn write_raw_human(
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
+    write_table(
+        out,
+        &["field", "dtype", "offset", "shape", "strides"],
+        &[2],
+        &cells,
+        style,
+    )?;
+    if let Some(n) = head {
+        writeln!(out)?;
+        let names: Vec<String> = match dt.as_record() {
+            Some(r) => r.fields().iter().map(|f| f.name().to_owned()).collect(),
+            None => vec!["value".to_owned()],
+        };
+        let mut header = vec!["index".to_owned()];
+        header.extend(names);
+        let mut index = vec![0usize; view.ndim()];
+        let mut rows = Vec::new();
+        for v in view.values().take(n) {
+            let mut row = vec![if index.is_empty() {
+                "()".to_owned()
+            } else {
+                index
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }];
+            match v {
+                crate::array::Value::Record(fields) if dt.has_fields() => {
+                    row.extend(fields.iter().map(|(_, fv)| raw::cell(fv, 40)));
+                }
+                other => row.push(raw::cell(&other, 60)),
+            }
+            rows.push(row);
+            for ax in (0..index.len()).rev() {
+                index[ax] += 1;
+                if index[ax] < view.shape()[ax] {
+                    break;
+                }
+                index[ax] = 0;
+            }
+        }
+        let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+        write_table(out, &header_refs, &[0], &rows, style)?;
+        if view.len() > n {
+            writeln!(
+                out,
+                "{}",
+                style.dim(&format!("... {} more", view.len() - n))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// An aligned table: `right` lists the columns aligned to the right.
+fn write_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    right: &[usize],
+    rows: &[Vec<String>],
+    style: Style,
+) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
     let fmt_row = |row: &[String]| {
         let mut l = String::new();
-        for (i, (c, w)) in row.iter().zip(widths).enumerate() {
+        for (i, (c, w)) in row.iter().zip(&widths).enumerate() {
             let pad = " ".repeat(w.saturating_sub(c.chars().count()));
-            if i == 2 {
+            if right.contains(&i) {
                 l.push_str(&pad);
                 l.push_str(c);
             } else {
@@ -445,8 +509,9 @@ pub fn write_raw_human(
         }
         l.trim_end().to_owned()
     };
-    writeln!(out, "{}", style.bold(&fmt_row(&header.map(str::to_owned))))?;
-    for row in &cells {
+    let head: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    writeln!(out, "{}", style.bold(&fmt_row(&head)))?;
+    for row in rows {
         writeln!(out, "{}", fmt_row(row))?;
     }
     Ok(())

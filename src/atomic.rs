@@ -1,0 +1,70 @@
+//! Writing files atomically: every output goes to a temporary file beside its target and
+//! is renamed over it only when complete, so a crash or an error never leaves a partial
+//! file, and an existing target stays intact until the new one is whole.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn with_path(e: std::io::Error, what: &str, path: &Path) -> Error {
+    let err = Error::from(e);
+    Error::new(
+        err.kind(),
+        format!("{what} {}: {}", path.display(), err.message()),
+    )
+}
+
+/// Create `path` from what `write` writes: buffered, synced to disk, then renamed into
+/// place. When `write` fails the temporary file is removed and `path` is untouched.
+///
+/// # Errors
+/// The error of `write`, or I/O errors with the path in the message.
+pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let dir = dir_of(path);
+    let tmp = tempfile::Builder::new()
+        .prefix(".dtkit-")
+        .suffix(".part")
+        .tempfile_in(&dir)
+        .map_err(|e| with_path(e, "cannot create a temporary file in", &dir))?;
+    let mut out = BufWriter::with_capacity(1 << 20, tmp);
+    write(&mut out)?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| with_path(e.into_error(), "cannot write", path))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| with_path(e, "cannot flush", path))?;
+    tmp.persist(path)
+        .map_err(|e| with_path(e.error, "cannot rename into", path))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.bin");
+        std::fs::write(&target, b"old").unwrap();
+        let e = write_file(&target, |out| {
+            out.write_all(b"partial")?;
+            Err(Error::new(crate::ErrorKind::Data, "boom"))
+        })
+        .unwrap_err();
+        assert_eq!(e.message(), "boom");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_file(&target, |out| Ok(out.write_all(b"new")?)).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+    }
+}
