@@ -421,11 +421,12 @@ impl Layout {
         }
         let (first, len) = slice_indices(d as isize, start, stop, step);
         let mut out = self.clone();
+        out.shape[axis] = len as usize;
+        // An empty slice keeps the stride and the offset, as NumPy's indexing does.
         if len > 0 {
             out.offset = (self.offset as isize + first * self.strides[axis]) as usize;
+            out.strides[axis] = self.strides[axis] * step;
         }
-        out.shape[axis] = len as usize;
-        out.strides[axis] = self.strides[axis] * step;
         Ok(out)
     }
 
@@ -492,8 +493,17 @@ impl Layout {
                 shape.len()
             )));
         }
-        if size == 0 || self.ndim() == 0 {
-            let strides = default_strides(&shape, self.dtype.itemsize(), Order::C);
+        if self.is_c_contiguous() {
+            // NumPy fills C strides for a contiguous source, skipping zero dimensions in
+            // the running product (so empty views keep non-zero strides).
+            let mut strides = vec![0isize; shape.len()];
+            let mut acc = self.dtype.itemsize() as isize;
+            for (s, &d) in strides.iter_mut().zip(&shape).rev() {
+                *s = acc;
+                if d != 0 {
+                    acc = acc.saturating_mul(d as isize);
+                }
+            }
             return Ok(Layout {
                 shape,
                 strides,
@@ -574,9 +584,11 @@ impl Layout {
         let mut strides = vec![0isize; shape.len()];
         for (k, &d) in shape.iter().enumerate().skip(lead) {
             let (od, os) = (self.shape[k - lead], self.strides[k - lead]);
+            // NumPy gives every source axis of length 1 a zero stride, even when the target
+            // length is 1 too.
             strides[k] = match (od, d) {
-                (a, b) if a == b => os,
                 (1, _) => 0,
+                (a, b) if a == b => os,
                 _ => {
                     return Err(arg(format!(
                         "cannot broadcast {:?} to {shape:?}",
