@@ -76,7 +76,9 @@ fn view_chains_agree_with_numpy() {
         let (spec, shape, order, offset) = &file.bases[&case.base];
         let dt = DType::parse(spec).unwrap();
         let n: usize = shape.iter().product();
-        let raw: Vec<u8> = (0..offset + n * dt.itemsize()).map(|i| ((i * 37 + 11) % 251) as u8).collect();
+        let raw: Vec<u8> = (0..offset + n * dt.itemsize())
+            .map(|i| ((i * 37 + 11) % 251) as u8)
+            .collect();
         // Aligned like the data of a Python bytes object, so ALIGNED means the same.
         let buf = AlignedBuf::from_bytes(&raw);
         let order = if order == "F" { Order::F } else { Order::C };
@@ -85,11 +87,19 @@ fn view_chains_agree_with_numpy() {
         let result = case.ops.iter().try_fold(base, |v, op| apply(v, op));
         match (&case.error, result) {
             (Some(_), Err(_)) => {}
-            (Some(np), Ok(v)) => bad.push(format!("{label}: dtkit gives {:?}/{:?}, NumPy: {np}", v.shape(), v.strides())),
+            (Some(np), Ok(v)) => bad.push(format!(
+                "{label}: dtkit gives {:?}/{:?}, NumPy: {np}",
+                v.shape(),
+                v.strides()
+            )),
             (None, Err(e)) => bad.push(format!("{label}: dtkit fails ({e}), NumPy succeeds")),
             (None, Ok(v)) => {
                 compared += 1;
-                let dtype = if v.dtype().has_fields() { v.dtype().descr().unwrap() } else { v.dtype().typestr() };
+                let dtype = if v.dtype().has_fields() {
+                    v.dtype().descr().unwrap()
+                } else {
+                    v.dtype().typestr()
+                };
                 let mut bytes = Vec::new();
                 v.write_to(&mut bytes).unwrap();
                 let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -107,7 +117,11 @@ fn view_chains_agree_with_numpy() {
                     case.strides.clone().unwrap(),
                     case.offset.unwrap(),
                     case.dtype.clone().unwrap(),
-                    (case.c_contiguous.unwrap(), case.f_contiguous.unwrap(), case.aligned.unwrap()),
+                    (
+                        case.c_contiguous.unwrap(),
+                        case.f_contiguous.unwrap(),
+                        case.aligned.unwrap(),
+                    ),
                     case.bytes.clone().unwrap(),
                 );
                 if got != want {
@@ -116,6 +130,12 @@ fn view_chains_agree_with_numpy() {
             }
         }
     }
-    assert!(bad.is_empty(), "{} of {} view chains disagree:\n{}", bad.len(), file.cases.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {} view chains disagree:\n{}",
+        bad.len(),
+        file.cases.len(),
+        bad.join("\n")
+    );
     assert!(compared >= 200, "only {compared} chains compared");
 }
