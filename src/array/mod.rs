@@ -1,6 +1,7 @@
 //! Structured arrays: a dtype, a shape and byte strides over bytes that are borrowed,
 //! owned or memory-mapped.
 
+mod copy;
 pub mod element;
 pub mod layout;
 pub mod view;
