@@ -12,6 +12,7 @@ const BLOCK: usize = 64;
 ///
 /// `src_off`/`dst_off` are the byte offsets of element `[0, .., 0]`; every element of
 /// `shape` must lie inside both buffers (callers pass checked layouts).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn copy_strided(
     src: &[u8],
     src_off: usize,
