@@ -8,6 +8,9 @@
 /// Side of a block, in elements: 64×64 elements of 8 bytes are 32 KiB per side.
 const BLOCK: usize = 64;
 
+/// Below this many bytes a second thread costs more than it saves.
+const PARALLEL_MIN: usize = 8 << 20;
+
 /// Copy the elements of a strided source into `dst`, laid out with `dst_strides`.
 ///
 /// `src_off`/`dst_off` are the byte offsets of element `[0, .., 0]`; every element of
@@ -25,6 +28,44 @@ pub(crate) fn copy_strided(
 ) {
     if shape.contains(&0) {
         return;
+    }
+    // A large 2-D copy into C order: split the destination rows over every core.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let ([rows, cols], [t0, t1]) = (shape, dst_strides) {
+        let row_bytes = cols * itemsize;
+        if threads > 1
+            && rows * row_bytes >= PARALLEL_MIN
+            && dst_off == 0
+            && *t1 == itemsize as isize
+            && *t0 == row_bytes as isize
+            && *rows >= threads
+        {
+            let per = rows.div_ceil(threads);
+            std::thread::scope(|scope| {
+                for (k, chunk) in dst[..rows * row_bytes]
+                    .chunks_mut(per * row_bytes)
+                    .enumerate()
+                {
+                    let r0 = k * per;
+                    let n_rows = chunk.len() / row_bytes;
+                    let so = src_off as isize + r0 as isize * src_strides[0];
+                    let ss = [src_strides[0], src_strides[1]];
+                    scope.spawn(move || {
+                        copy_strided(
+                            src,
+                            so as usize,
+                            &ss,
+                            chunk,
+                            0,
+                            &[*t0, *t1],
+                            &[n_rows, *cols],
+                            itemsize,
+                        );
+                    });
+                }
+            });
+            return;
+        }
     }
     match itemsize {
         1 => outer::<1>(
