@@ -48,6 +48,7 @@ pub mod dtype;
 pub mod error;
 #[cfg(feature = "cli")]
 pub mod inspect;
+pub mod npy;
 pub mod raw;
 pub mod storage;
 

@@ -199,9 +199,55 @@ fn dtconvert_swaps_byte_order_atomically() {
 }
 
 #[test]
+fn dtconvert_raw_to_npy_matches_np_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("radar.npy");
+    let bin = fixture("raw/medkit_radar.bin");
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let o = dtconvert(&[
+        bin.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // fixtures/npy/radar.npy is np.save(np.fromfile(medkit_radar.bin, dtype)).
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(fixture("npy/radar.npy")).unwrap()
+    );
+    // A subarray dtype becomes trailing axes, and the byte order can change on the way.
+    let out2 = dir.path().join("cube.npy");
+    let cube = fixture("raw/cube_f_be_i8.bin");
+    let o = dtconvert(&[
+        cube.to_str().unwrap(),
+        out2.to_str().unwrap(),
+        "--dtype",
+        "(2,2)>i8",
+        "--byteorder",
+        "little",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out2).unwrap();
+    let header = String::from_utf8_lossy(&bytes[10..128]).into_owned();
+    assert!(
+        header.starts_with("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2, 2), }"),
+        "{header}"
+    );
+    assert_eq!(bytes.len(), 128 + 64);
+}
+
+#[test]
 fn dtconvert_refuses_what_it_cannot_do_yet() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.npy");
+    let out = dir.path().join("x.npz");
     let bin = fixture("raw/medkit_radar.bin");
     let o = dtconvert(&[
         bin.to_str().unwrap(),

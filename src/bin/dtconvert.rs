@@ -13,12 +13,14 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use dtkit::inspect::{self, CliError};
 use dtkit::raw::RawOptions;
-use dtkit::{ByteOrder, ByteOrderPlan, Order};
+use dtkit::{ByteOrder, ByteOrderPlan, DType, Order};
 
 const EXAMPLES: &str = "\
 Examples:
   Make a big-endian sensor dump native, skipping its 64-byte header:
     dtconvert dump.be dump.bin --dtype '[(\"t\",\">u8\"),(\"v\",\">f4\",(3,))]' --offset 64 --byteorder native
+  A raw dump to .npy, as NumPy's np.save(np.fromfile(...)) would write it:
+    dtconvert fixtures/raw/medkit_radar.bin radar.npy --dtype @formats/medkit_radar.dtype
   Keep the first 1000 records:
     dtconvert dump.bin head.bin --dtype @formats/kitti_velodyne.dtype --count 1000";
 
@@ -114,11 +116,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if from != Kind::Raw || to != Kind::Raw {
+    if from != Kind::Raw || !matches!(to, Kind::Raw | Kind::Npy) {
         return Err(CliError::input(
             format!(
                 "converting {from:?} to {to:?} is not available in this version: dtconvert \
-                 converts raw dumps to raw dumps (use --from raw / --to raw to force a kind)"
+                 converts raw dumps to raw dumps and .npy files (use --from raw / --to raw to \
+                 force a kind)"
             )
             .to_lowercase(),
         ));
@@ -158,7 +161,23 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     let itemsize = dt.itemsize().max(1);
     let records = nbytes / itemsize as u64;
     let per_chunk = ((4 << 20) / itemsize).max(1);
+    // An .npy header for the converted records; a subarray dtype becomes trailing axes,
+    // as NumPy's fromfile makes them.
+    let header = if to == Kind::Npy {
+        let mut shape = vec![records as usize];
+        let mut base = plan.target().clone();
+        while let DType::Subarray(sub) = base {
+            shape.extend_from_slice(sub.shape());
+            base = sub.base().clone();
+        }
+        Some(dtkit::npy::header_for(&base, &shape, Order::C)?)
+    } else {
+        None
+    };
     dtkit::atomic::write_file(&cli.output, |out| {
+        if let Some(h) = &header {
+            out.write_all(h)?;
+        }
         for chunk in dtkit::raw::chunks(&mut input, dt.clone(), records, per_chunk) {
             let (mut buf, _) = chunk?.into_parts();
             plan.apply(buf.as_bytes_mut())?;

@@ -126,10 +126,47 @@ def check_byteorder(dtconvert, failures):
     return passed
 
 
+def check_npy(dtconvert, failures):
+    """dtconvert raw -> .npy writes exactly what np.save writes, and np.load reads it."""
+    rng = np.random.default_rng(99)
+    specs = [
+        "<f8", ">i2", "|u1", "<c8", "(3,)<f4",
+        "[('time','<u8'),('position',[('az','<f4'),('el','>f4')]),('samples','<i2',(8,))]",
+        "{'names':['a','b'],'formats':['|u1','<i4'],'offsets':[0,4],'itemsize':12}",
+        "[(('Title','t'),'<i8'),('s','S5'),('u','<U2')]",
+    ]
+    passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, spec in enumerate(specs):
+            dt = np.dtype(to_obj(spec))
+            n = int(rng.integers(0, 7))
+            raw = rng.integers(0, 256, size=n * dt.itemsize, dtype=np.uint8).tobytes()
+            src = Path(tmp) / f"in{i}.bin"
+            src.write_bytes(raw)
+            dst = Path(tmp) / f"out{i}.npy"
+            run = subprocess.run([dtconvert, str(src), str(dst), "--dtype", spec, "--quiet"],
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                failures.append(f"dtconvert raw->npy {spec!r}: exit {run.returncode}: {run.stderr.strip()}")
+                continue
+            want = Path(tmp) / f"want{i}.npy"
+            np.save(want, np.frombuffer(raw, dtype=dt))
+            if dst.read_bytes() != want.read_bytes():
+                failures.append(f"dtconvert raw->npy {spec!r}: bytes differ from np.save")
+                continue
+            loaded = np.load(dst)
+            if loaded.tobytes() != np.frombuffer(raw, dtype=dt).tobytes():
+                failures.append(f"np.load of dtconvert's {spec!r} gives other values")
+                continue
+            passed += 1
+    return passed
+
+
 def main():
     dtinspect, dtconvert = sys.argv[1], sys.argv[2]
     failures = []
-    passed = check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
+    passed = (check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
+              + check_npy(dtconvert, failures))
     for f in failures[:50]:
         print("FAIL:", f)
     print(f"numpy {np.__version__} interop: {passed} passed, {len(failures)} failed")
