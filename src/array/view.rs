@@ -212,11 +212,21 @@ macro_rules! read_ops {
         /// # Errors
         /// When `T` does not match the dtype.
         pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
-            let s = scalar_for::<T>(self.dtype())?;
-            let order = s.byte_order();
+            Ok(self.iter::<T>()?.collect())
+        }
+
+        /// Every element as `T`, in C order, decoded lazily from its byte order.
+        ///
+        /// # Errors
+        /// When `T` does not match the dtype.
+        pub fn iter<T: Element>(&self) -> Result<impl Iterator<Item = T> + '_> {
+            let order = scalar_for::<T>(self.dtype())?.byte_order();
             let size = std::mem::size_of::<T>();
             let bytes = self.bytes();
-            Ok(self.layout.offsets().map(|o| T::decode(&bytes[o..o + size], order)).collect())
+            Ok(self
+                .layout
+                .offsets()
+                .map(move |o| T::decode(&bytes[o..o + size], order)))
         }
 
         /// The elements as a `&[T]` without copying: possible when the array is
