@@ -171,7 +171,7 @@ pub fn write(view: &ArrayView<'_>, out: &mut dyn Write) -> Result<()> {
 /// Save `view` to `path` as `np.save` would, atomically.
 ///
 /// # Errors
-/// As [`write`]; on error `path` is untouched.
+/// As [`write()`]; on error `path` is untouched.
 pub fn save(view: &ArrayView<'_>, path: &Path) -> Result<()> {
     crate::atomic::write_file(path, |out| write(view, out))
 }
