@@ -101,3 +101,33 @@ pub fn npy_descr_is_lossless(dt: &DType) -> bool {
         }
     }
 }
+
+/// Arbitrary bytes as an `.npy` file, in memory and as a stream; whatever is accepted must
+/// write back to a file that reads back to the same header and bytes.
+pub fn npy_file(data: &[u8]) {
+    use crate::npy;
+    let options = npy::ReadOptions {
+        max_header_size: 1 << 16,
+        dtype: ParseOptions {
+            align: false,
+            max_depth: 32,
+            max_fields: 10_000,
+        },
+    };
+    let streamed = npy::read_header(&mut &data[..], &options);
+    let Ok((header, view)) = npy::view(data, &options) else {
+        return;
+    };
+    let streamed = streamed.expect("a file that views must stream");
+    assert_eq!(streamed, header);
+    assert!(header.data_offset + header.data_len() <= data.len());
+    let mut out = Vec::new();
+    npy::write(&view, &mut out).expect("an accepted array can be written");
+    let (again, view2) = npy::view(&out, &options).expect("dtkit reads what it writes");
+    assert_eq!(again.shape, header.shape);
+    assert_eq!(again.dtype, header.dtype);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    view.write_to(&mut a).expect("in memory");
+    view2.write_to(&mut b).expect("in memory");
+    assert_eq!(a, b);
+}

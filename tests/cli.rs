@@ -245,6 +245,67 @@ fn dtconvert_raw_to_npy_matches_np_save() {
 }
 
 #[test]
+fn dtconvert_npy_round_trips_numpy_files_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "f4_fortran",
+        "records_titles",
+        "cjk_name",
+        "wide_header",
+        "u1_0d",
+        "empty",
+    ] {
+        let src = fixture(&format!("npy/{name}.npy"));
+        let out = dir.path().join(format!("{name}.npy"));
+        let o = dtconvert(&[src.to_str().unwrap(), out.to_str().unwrap(), "--quiet"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&src).unwrap(),
+            "{name}"
+        );
+        // To raw: the C-order bytes NumPy's tofile writes.
+        let raw = dir.path().join(format!("{name}.bin"));
+        let o = dtconvert(&[src.to_str().unwrap(), raw.to_str().unwrap(), "--quiet"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(
+            std::fs::read(&raw).unwrap(),
+            std::fs::read(fixture(&format!("npy/{name}.bin"))).unwrap(),
+            "{name}"
+        );
+    }
+    // A big-endian .npy made native.
+    let out = dir.path().join("le.npy");
+    let src = fixture("npy/i2_be_2d.npy");
+    let o = dtconvert(&[
+        src.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--byteorder",
+        "little",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (h, v) = {
+        let bytes = std::fs::read(&out).unwrap();
+        let (h, v) = dtkit::npy::view(&bytes, &dtkit::npy::ReadOptions::default()).unwrap();
+        (h, v.to_vec::<i16>().unwrap())
+    };
+    assert_eq!(h.dtype.typestr(), "<i2");
+    assert_eq!(v, (0..12).collect::<Vec<i16>>());
+    // A truncated .npy is refused with the byte counts.
+    let cut = dir.path().join("cut.npy");
+    let bytes = std::fs::read(fixture("npy/f8_1d.npy")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 3]).unwrap();
+    let o = dtinspect(&[cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("needs 40 bytes after the header, the file has 37"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn dtconvert_refuses_what_it_cannot_do_yet() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.npz");
@@ -257,7 +318,7 @@ fn dtconvert_refuses_what_it_cannot_do_yet() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("raw dumps to raw dumps"),
+        stderr(&o).contains("between raw dumps and .npy files"),
         "{}",
         stderr(&o)
     );

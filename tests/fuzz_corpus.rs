@@ -6,6 +6,7 @@ use std::path::Path;
 fn target(name: &str) -> Option<fn(&[u8])> {
     match name {
         "dtype_parse" => Some(dtkit::fuzzing::dtype_parse),
+        "npy_file" => Some(dtkit::fuzzing::npy_file),
         _ => None,
     }
 }

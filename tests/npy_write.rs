@@ -43,3 +43,74 @@ fn npy_bytes_equal_np_save() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(n >= 12);
 }
+
+#[test]
+fn npy_files_read_back_and_rewrite_identically() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/npy");
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).unwrap()).unwrap();
+    let opts = npy::ReadOptions::default();
+    for (name, case) in cases.as_object().unwrap() {
+        let file = std::fs::read(dir.join(format!("{name}.npy"))).unwrap();
+        let raw = std::fs::read(dir.join(format!("{name}.bin"))).unwrap();
+        // In memory, without copying.
+        let (header, view) = npy::view(&file, &opts).unwrap();
+        assert_eq!(
+            header.fortran_order,
+            case["fortran_order"].as_bool().unwrap(),
+            "{name}"
+        );
+        let mut c_bytes = Vec::new();
+        view.write_to(&mut c_bytes).unwrap();
+        assert_eq!(c_bytes, raw, "{name}: values differ");
+        assert_eq!(
+            header.dtype.npy_descr().unwrap(),
+            case["descr"].as_str().unwrap(),
+            "{name}"
+        );
+        // From the file, owned; and written back byte for byte.
+        let (_, owned) = npy::load(&dir.join(format!("{name}.npy")), &opts).unwrap();
+        let mut again = Vec::new();
+        npy::write(&owned.view(), &mut again).unwrap();
+        assert_eq!(again, file, "{name}: rewrite differs");
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error_not_a_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/npy");
+    let opts = npy::ReadOptions::default();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("npy") {
+            continue;
+        }
+        let file = std::fs::read(&path).unwrap();
+        let (header, _) = npy::view(&file, &opts).unwrap();
+        // Every cut through the prefix and header; through the data (where each attempt
+        // re-parses a header already covered) every 61st byte and the last 16.
+        let data_end = header.data_offset + header.data_len();
+        let cuts = (0..file.len()).filter(|&c| {
+            c <= header.data_offset + 64 || c % 61 == 0 || c + 16 >= data_end.min(file.len())
+        });
+        for cut in cuts {
+            let result = npy::view(&file[..cut], &opts);
+            // Cutting only trailing data of an empty array is still a valid file.
+            if cut >= header.data_offset + header.data_len() {
+                assert!(result.is_ok());
+                continue;
+            }
+            let e = result
+                .err()
+                .unwrap_or_else(|| panic!("{}: cut at {cut} accepted", path.display()));
+            assert!(
+                e.location().is_some(),
+                "{}: cut at {cut}: no location in {e}",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 5_000, "only {checked} truncations checked");
+}

@@ -278,7 +278,8 @@ pub fn fmt_float(v: f64) -> String {
     }
 }
 
-fn py_bytes(b: &[u8]) -> String {
+/// Python's `repr()` of a `bytes` value: `b'ab\\x00'`.
+pub fn py_bytes_repr(b: &[u8]) -> String {
     let mut out = String::from("b'");
     for &c in b {
         match c {
@@ -318,7 +319,7 @@ impl fmt::Display for Value {
                 (Some(v), Some(unit)) if u.count == 1 => write!(f, "{v} {}", unit.symbol()),
                 (Some(v), Some(unit)) => write!(f, "{v}×{}{}", u.count, unit.symbol()),
             },
-            Value::Bytes(b) => f.write_str(&py_bytes(b)),
+            Value::Bytes(b) => f.write_str(&py_bytes_repr(b)),
             Value::Str(s) => f.write_str(&crate::dtype::py_repr_str(s)),
             Value::Void(b) => {
                 f.write_str("b'")?;

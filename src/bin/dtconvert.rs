@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use dtkit::inspect::{self, CliError};
 use dtkit::raw::RawOptions;
-use dtkit::{ByteOrder, ByteOrderPlan, DType, Order};
+use dtkit::storage::{MapMode, Mapping};
+use dtkit::{npy, ByteOrder, ByteOrderPlan, DType, Order};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -116,15 +117,17 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if from != Kind::Raw || !matches!(to, Kind::Raw | Kind::Npy) {
+    if !matches!(from, Kind::Raw | Kind::Npy) || !matches!(to, Kind::Raw | Kind::Npy) {
         return Err(CliError::input(
             format!(
                 "converting {from:?} to {to:?} is not available in this version: dtconvert \
-                 converts raw dumps to raw dumps and .npy files (use --from raw / --to raw to \
-                 force a kind)"
+                 converts between raw dumps and .npy files (use --from / --to to force a kind)"
             )
             .to_lowercase(),
         ));
+    }
+    if from == Kind::Npy {
+        return convert_npy(cli, to);
     }
     let Some(spec) = &cli.dtype else {
         return Err(CliError::input("a raw input needs --dtype SPEC"));
@@ -145,13 +148,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     let nbytes = options
         .nbytes(len)
         .map_err(|e| CliError::from(e).context(&shown))?;
-    let target = match cli.byteorder {
-        OrderChoice::Keep => ByteOrder::NotApplicable,
-        OrderChoice::Native => ByteOrder::NATIVE,
-        OrderChoice::Little => ByteOrder::Little,
-        OrderChoice::Big => ByteOrder::Big,
-    };
-    let plan = ByteOrderPlan::new(&dt, target)?;
+    let plan = ByteOrderPlan::new(&dt, target_order(cli.byteorder))?;
     let file = File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
     let mut input = BufReader::new(file);
     input
@@ -192,6 +189,51 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             records,
             plan.target(),
             nbytes,
+            cli.output.display()
+        );
+    }
+    Ok(())
+}
+
+fn target_order(choice: OrderChoice) -> ByteOrder {
+    match choice {
+        OrderChoice::Keep => ByteOrder::NotApplicable,
+        OrderChoice::Native => ByteOrder::NATIVE,
+        OrderChoice::Little => ByteOrder::Little,
+        OrderChoice::Big => ByteOrder::Big,
+    }
+}
+
+/// `.npy` input: mapped, converted if asked, written as raw bytes (C order) or as `.npy`
+/// (which reproduces a NumPy-written file byte for byte when nothing changes).
+fn convert_npy(cli: &Cli, to: Kind) -> Result<(), CliError> {
+    let shown = cli.input.display().to_string();
+    // SAFETY: read-only map; dtconvert neither truncates nor writes its input.
+    #[allow(unsafe_code)]
+    let map = unsafe { Mapping::open(&cli.input, MapMode::ReadOnly, 0) }
+        .map_err(|e| CliError::from(e).context(&shown))?;
+    let file = npy::MappedNpy::new(map, &npy::ReadOptions::default())
+        .map_err(|e| CliError::from(e).context(&shown))?;
+    let view = file.view();
+    let plan = ByteOrderPlan::new(view.dtype(), target_order(cli.byteorder))?;
+    let converted = if plan.is_noop() {
+        None
+    } else {
+        Some(view.to_byte_order(target_order(cli.byteorder))?)
+    };
+    let out_view = converted
+        .as_ref()
+        .map_or_else(|| view.clone(), |a| a.view());
+    dtkit::atomic::write_file(&cli.output, |out| match to {
+        Kind::Npy => npy::write(&out_view, out),
+        _ => out_view.write_to(out),
+    })
+    .map_err(|e| CliError::from(e).context(&shown))?;
+    if !cli.quiet {
+        eprintln!(
+            "dtconvert: wrote {} elements of {} to {}",
+            out_view.len(),
+            out_view.dtype(),
             cli.output.display()
         );
     }

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use dtkit::inspect::{self, raw::ArrayJson, CliError, Style};
 use dtkit::raw::{MappedArray, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
-use dtkit::Order;
+use dtkit::{npy, Order};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -145,14 +145,38 @@ fn inspect_file(
         .and_then(|mut f| io::Read::read(&mut f, &mut magic))
         .map_err(|e| CliError::io("cannot read", path, e))?;
     let magic = &magic[..n];
-    if magic.starts_with(b"\x93NUMPY")
-        || magic.starts_with(b"PK\x03\x04")
-        || magic.starts_with(b"PK\x05\x06")
-    {
+    if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
         return Err(CliError::input(format!(
-            "{shown} is an .npy/.npz file: this version of dtinspect reads raw dumps only; \
-             .npy and .npz support is tracked as the next milestone"
+            "{shown} is an .npz archive: this version of dtinspect reads raw dumps and .npy \
+             files; .npz support is tracked as the next milestone"
         )));
+    }
+    if magic.starts_with(npy::MAGIC) {
+        // SAFETY: read-only map; dtinspect neither truncates nor writes the file.
+        #[allow(unsafe_code)]
+        let map = unsafe { Mapping::open(path, MapMode::ReadOnly, 0) }?;
+        let file = npy::MappedNpy::new(map, &npy::ReadOptions::default())
+            .map_err(|e| CliError::from(e).context(&shown))?;
+        let h = file.header();
+        let mut view = file.view();
+        if let Some(field) = &args.field {
+            view = view.field(field)?;
+        }
+        let mut info = ArrayJson::new("npy", &view, h.data_offset as u64);
+        let (major, minor) = h.version.numbers();
+        info.version = Some(format!("{major}.{minor}"));
+        info.header_len = Some(h.header_len);
+        return print_array(
+            out,
+            &format!(
+                "{shown} (.npy {major}.{minor}, header {} bytes)",
+                h.header_len
+            ),
+            info,
+            &view,
+            args,
+            style,
+        );
     }
     let Some(spec) = &args.dtype else {
         return Err(CliError::input(format!(
@@ -185,15 +209,32 @@ fn inspect_file(
     let nbytes = options.nbytes(file_len)?;
     let mut info = ArrayJson::new("raw", &view, options.offset);
     info.trailing_bytes = Some(file_len - options.offset - nbytes);
+    print_array(
+        out,
+        &format!("{shown} (raw dump)"),
+        info,
+        &view,
+        args,
+        style,
+    )
+}
+
+fn print_array(
+    out: &mut dyn Write,
+    title: &str,
+    mut info: ArrayJson,
+    view: &dtkit::ArrayView<'_>,
+    args: &FileArgs,
+    style: Style,
+) -> Result<(), CliError> {
     if args.json {
         if let Some(n) = args.head {
-            info = info.with_head(&view, n);
+            info = info.with_head(view, n);
         }
         serde_json::to_writer_pretty(&mut *out, &info).map_err(io::Error::from)?;
         writeln!(out)?;
     } else {
-        let title = format!("{shown} (raw dump)");
-        inspect::write_array_human(out, &title, &info, &view, args.head, style)?;
+        inspect::write_array_human(out, title, &info, view, args.head, style)?;
     }
     Ok(())
 }

@@ -131,6 +131,17 @@ pub(crate) fn parse_descr(descr: &str, options: &ParseOptions) -> Result<DType> 
     cx.descr(&lit, 0)
 }
 
+/// `descr_to_dtype` on an already parsed literal (the `descr` entry of an `.npy` header);
+/// offsets in errors are those of `input`, the text the literal was parsed from.
+pub(crate) fn descr_from_lit(lit: &Lit, input: &str, options: &ParseOptions) -> Result<DType> {
+    let mut cx = Converter {
+        input,
+        options,
+        fields: 0,
+    };
+    cx.descr(lit, 0)
+}
+
 impl<'a> Converter<'a> {
     fn enter(&self, depth: usize, at: usize) -> Result<usize> {
         if depth >= self.options.max_depth {

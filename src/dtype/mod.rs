@@ -29,9 +29,11 @@ mod parse;
 
 use std::fmt;
 
+pub(crate) use convert::descr_from_lit;
 pub use display::{py_repr_shape, py_repr_str};
 pub(crate) use layout::c_strides;
 pub use layout::{FieldRef, LeafField};
+pub(crate) use literal::{parse_literal, Lit, LitKind};
 
 use crate::error::{Error, Result};
 

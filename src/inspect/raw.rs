@@ -12,6 +12,12 @@ use crate::array::{ArrayView, Flags, Order, Value};
 pub struct ArrayJson {
     /// `raw`, `npy` or `npz-member`.
     pub kind: &'static str,
+    /// The `.npy` format version (`"1.0"`), for `.npy` data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The `.npy` `HEADER_LEN` field, for `.npy` data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_len: Option<usize>,
     /// Byte offset of the first record in the file.
     pub data_offset: u64,
     /// Array shape.
@@ -67,6 +73,8 @@ impl ArrayJson {
             .collect();
         ArrayJson {
             kind,
+            version: None,
+            header_len: None,
             data_offset,
             shape: view.shape().to_vec(),
             order: if flags.c_contiguous || !flags.f_contiguous {

@@ -1,4 +1,5 @@
-//! Writing `.npy` files byte-identical to `np.save`.
+//! `.npy` files: reading them as NumPy does (with checked sizes) and writing them
+//! byte-identical to `np.save`.
 //!
 //! The header is what NumPy's `_write_array_header` produces: the dict
 //! `{'descr': ..., 'fortran_order': ..., 'shape': ..., }` with sorted keys and Python
@@ -6,6 +7,10 @@
 //! worth), then padding so that the data starts at a multiple of 64 bytes. The version is
 //! the lowest that fits: 1.0 (2-byte length, Latin-1), 2.0 (4-byte length), or 3.0 (UTF-8
 //! field names).
+
+mod read;
+
+pub use read::{load, parse_header, read_header, view, Header, MappedNpy, ReadOptions};
 
 use std::io::Write;
 use std::path::Path;
