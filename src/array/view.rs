@@ -660,6 +660,16 @@ impl<'a> ArrayViewMut<'a> {
         }
     }
 
+    /// The raw bytes of the element at `index`, writable (a whole record at once).
+    ///
+    /// # Errors
+    /// A wrong number of indices or an index out of range.
+    pub fn element_bytes_mut(&mut self, index: &[usize]) -> Result<&mut [u8]> {
+        let off = self.layout.byte_offset(index)?;
+        let size = self.dtype().itemsize();
+        Ok(&mut self.bytes[off..off + size])
+    }
+
     /// Write `value` at `index`, encoded in the dtype's byte order.
     ///
     /// # Errors

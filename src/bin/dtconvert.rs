@@ -14,7 +14,7 @@ use clap::{Parser, ValueEnum};
 use dtkit::inspect::{self, CliError};
 use dtkit::raw::RawOptions;
 use dtkit::storage::{MapMode, Mapping};
-use dtkit::{npy, ByteOrder, ByteOrderPlan, DType, Order};
+use dtkit::{npy, ByteOrder, ByteOrderPlan, Order};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -161,13 +161,11 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     // An .npy header for the converted records; a subarray dtype becomes trailing axes,
     // as NumPy's fromfile makes them.
     let header = if to == Kind::Npy {
-        let mut shape = vec![records as usize];
-        let mut base = plan.target().clone();
-        while let DType::Subarray(sub) = base {
-            shape.extend_from_slice(sub.shape());
-            base = sub.base().clone();
-        }
-        Some(dtkit::npy::header_for(&base, &shape, Order::C)?)
+        Some(dtkit::npy::header_for(
+            plan.target(),
+            &[records as usize],
+            Order::C,
+        )?)
     } else {
         None
     };

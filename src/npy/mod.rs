@@ -8,8 +8,10 @@
 //! the lowest that fits: 1.0 (2-byte length, Latin-1), 2.0 (4-byte length), or 3.0 (UTF-8
 //! field names).
 
+mod grow;
 mod read;
 
+pub use grow::{append, create, Writer};
 pub use read::{load, parse_header, read_header, view, Header, MappedNpy, ReadOptions};
 
 use std::io::Write;
@@ -126,6 +128,18 @@ pub fn header_bytes(
     unreachable!("version 2.0 holds any Latin-1 header")
 }
 
+/// `dtype` and `shape` with any subarray dtype absorbed into the shape, as NumPy stores
+/// arrays: `('<f8', (3,))` with shape `[2]` becomes `<f8` with shape `[2, 3]`.
+pub fn expanded(dtype: &DType, shape: &[usize]) -> (DType, Vec<usize>) {
+    let mut shape = shape.to_vec();
+    let mut base = dtype.clone();
+    while let DType::Subarray(sub) = base {
+        shape.extend_from_slice(sub.shape());
+        base = sub.base().clone();
+    }
+    (base, shape)
+}
+
 /// A view with a subarray dtype seen as NumPy sees such an array: the subarray's shape
 /// becomes trailing axes of a plain dtype (`np.fromfile(f, '(2,3)f8')` has shape
 /// `(n, 2, 3)`).
@@ -187,7 +201,8 @@ pub fn save(view: &ArrayView<'_>, path: &Path) -> Result<()> {
 /// # Errors
 /// As [`header_text`].
 pub fn header_for(dtype: &DType, shape: &[usize], order: Order) -> Result<Vec<u8>> {
-    header_bytes(dtype, shape, order == Order::F && shape.len() > 1).map(|(h, _)| h)
+    let (dtype, shape) = expanded(dtype, shape);
+    header_bytes(&dtype, &shape, order == Order::F && shape.len() > 1).map(|(h, _)| h)
 }
 
 #[cfg(test)]

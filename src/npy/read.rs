@@ -5,7 +5,8 @@
 //! whitespace, either quote style, a missing trailing comma, no padding, Python 2 `L`
 //! suffixes (versions 1.0 and 2.0). It is rejected when NumPy rejects it, with the byte
 //! offset of the problem. Unlike NumPy, sizes are checked: `shape × itemsize` may neither
-//! overflow nor exceed the bytes present.
+//! overflow nor exceed the bytes present. A subarray `descr` (which `np.save` never writes
+//! and `np.load` fails to read) is read with the subarray absorbed into the shape.
 
 use std::io::Read;
 use std::path::Path;
@@ -83,14 +84,21 @@ impl Header {
     /// # Errors
     /// When the buffer of `file_len` bytes is too short for the data.
     pub fn layout(&self, file_len: usize) -> Result<Layout> {
-        let base = Layout::contiguous(self.dtype.clone(), &self.shape, self.order())?;
+        let (dtype, shape) = self.array_dtype_shape();
+        let base = Layout::contiguous(dtype, &shape, self.order())?;
         Layout::new(
             base.dtype().clone(),
-            &self.shape,
+            &shape,
             base.strides(),
             self.data_offset,
             file_len,
         )
+    }
+
+    /// The dtype and shape of the array NumPy would make: a subarray `descr` becomes
+    /// trailing axes (`('<f8', (3,))` with shape `(2,)` is shape `(2, 3)` of `<f8`).
+    pub fn array_dtype_shape(&self) -> (DType, Vec<usize>) {
+        super::expanded(&self.dtype, &self.shape)
     }
 }
 
@@ -461,7 +469,8 @@ pub fn load(path: &Path, options: &ReadOptions) -> Result<(Header, Array)> {
     let mut buf = AlignedBuf::zeroed(header.data_len())?;
     file.read_exact(buf.as_bytes_mut())
         .map_err(|e| with_path(e.into()))?;
-    let layout = Layout::contiguous(header.dtype.clone(), &header.shape, header.order())?;
+    let (dtype, shape) = header.array_dtype_shape();
+    let layout = Layout::contiguous(dtype, &shape, header.order())?;
     Ok((header, Array::from_parts(buf, layout)?))
 }
 

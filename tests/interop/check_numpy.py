@@ -162,11 +162,31 @@ def check_npy(dtconvert, failures):
     return passed
 
 
+def check_grown(failures):
+    """Files dtkit creates for mapping, appends to and streams load in NumPy."""
+    exe = Path(sys.argv[1]).parent / "examples" / "npy_grow"
+    passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        run = subprocess.run([str(exe), tmp], capture_output=True, text=True)
+        if run.returncode != 0:
+            failures.append(f"npy_grow failed: {run.stderr.strip()}")
+            return 0
+        for name, n in [("created", 4), ("appended", 6), ("streamed", 7)]:
+            a = np.load(Path(tmp) / f"{name}.npy")
+            want_t = np.arange(n, dtype="<u8")
+            want_v = np.stack([np.arange(n) / 2, -np.arange(n)], axis=1).astype(">f4")
+            if a.shape != (n,) or not (a["t"] == want_t).all() or not (a["v"] == want_v).all():
+                failures.append(f"{name}.npy: numpy reads {a!r}")
+                continue
+            passed += 1
+    return passed
+
+
 def main():
     dtinspect, dtconvert = sys.argv[1], sys.argv[2]
     failures = []
     passed = (check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
-              + check_npy(dtconvert, failures))
+              + check_npy(dtconvert, failures) + check_grown(failures))
     for f in failures[:50]:
         print("FAIL:", f)
     print(f"numpy {np.__version__} interop: {passed} passed, {len(failures)} failed")
