@@ -49,6 +49,7 @@ pub mod error;
 #[cfg(feature = "cli")]
 pub mod inspect;
 pub mod npy;
+pub mod npz;
 pub mod raw;
 pub mod storage;
 

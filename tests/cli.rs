@@ -308,7 +308,7 @@ fn dtconvert_npy_round_trips_numpy_files_byte_for_byte() {
 #[test]
 fn dtconvert_refuses_what_it_cannot_do_yet() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.npz");
+    let out = dir.path().join("x.jsonl");
     let bin = fixture("raw/medkit_radar.bin");
     let o = dtconvert(&[
         bin.to_str().unwrap(),
@@ -318,11 +318,73 @@ fn dtconvert_refuses_what_it_cannot_do_yet() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("between raw dumps and .npy files"),
+        stderr(&o).contains("between raw dumps, .npy files and .npz archives"),
         "{}",
         stderr(&o)
     );
     assert!(!out.exists());
+    // Several members need --member for a single-array output.
+    let npz = fixture("npz/savez.npz");
+    let o = dtconvert(&[
+        npz.to_str().unwrap(),
+        dir.path().join("one.npy").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("choose one with --member"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn dtconvert_raw_to_npz_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture("raw/medkit_radar.bin");
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let npz = dir.path().join("radar.npz");
+    let o = dtconvert(&[
+        bin.to_str().unwrap(),
+        npz.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--name",
+        "radar",
+        "--compress",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = dtinspect(&[npz.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "npz");
+    assert_eq!(v["members"][0]["name"], "radar");
+    assert_eq!(v["members"][0]["compression"], "deflated");
+    assert_eq!(v["members"][0]["shape"], serde_json::json!([4]));
+    let back = dir.path().join("radar.npy");
+    let o = dtconvert(&[npz.to_str().unwrap(), back.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        std::fs::read(fixture("npy/radar.npy")).unwrap()
+    );
+    let o = dtinspect(&[
+        npz.to_str().unwrap(),
+        "--member",
+        "radar",
+        "--field",
+        "position.az",
+        "--head",
+        "2",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "npz-member");
+    assert_eq!(v["values"], serde_json::json!([-0.5, -0.16666667]));
 }
 
 #[test]

@@ -12,9 +12,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 use dtkit::inspect::{self, CliError};
-use dtkit::raw::RawOptions;
+use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
+use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
-use dtkit::{npy, ByteOrder, ByteOrderPlan, Order};
+use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -22,6 +23,10 @@ Examples:
     dtconvert dump.be dump.bin --dtype '[(\"t\",\">u8\"),(\"v\",\">f4\",(3,))]' --offset 64 --byteorder native
   A raw dump to .npy, as NumPy's np.save(np.fromfile(...)) would write it:
     dtconvert fixtures/raw/medkit_radar.bin radar.npy --dtype @formats/medkit_radar.dtype
+  Every member of an archive, compressed on every core:
+    dtconvert data.npz small.npz --compress
+  One member of an archive, made native:
+    dtconvert data.npz x.npy --member x --byteorder native
   Keep the first 1000 records:
     dtconvert dump.bin head.bin --dtype @formats/kitti_velodyne.dtype --count 1000";
 
@@ -56,6 +61,16 @@ struct Cli {
     /// Output byte order
     #[arg(long, value_enum, default_value = "keep")]
     byteorder: OrderChoice,
+    /// .npz input: member to convert (repeatable; default: every member when OUTPUT is .npz,
+    /// else the only member)
+    #[arg(long, value_name = "NAME")]
+    member: Vec<String>,
+    /// .npz output: member name for a single array (default: the input member name, else arr_0)
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// .npz output: deflate members like np.savez_compressed (on every core)
+    #[arg(long)]
+    compress: bool,
     /// No progress output
     #[arg(long)]
     quiet: bool,
@@ -117,17 +132,18 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if !matches!(from, Kind::Raw | Kind::Npy) || !matches!(to, Kind::Raw | Kind::Npy) {
+    if matches!(from, Kind::Text | Kind::Jsonl) || matches!(to, Kind::Text | Kind::Jsonl) {
         return Err(CliError::input(
             format!(
                 "converting {from:?} to {to:?} is not available in this version: dtconvert \
-                 converts between raw dumps and .npy files (use --from / --to to force a kind)"
+                 converts between raw dumps, .npy files and .npz archives (use --from / --to to \
+                 force a kind)"
             )
             .to_lowercase(),
         ));
     }
-    if from == Kind::Npy {
-        return convert_npy(cli, to);
+    if from != Kind::Raw || to == Kind::Npz {
+        return convert_arrays(cli, from, to);
     }
     let Some(spec) = &cli.dtype else {
         return Err(CliError::input("a raw input needs --dtype SPEC"));
@@ -202,38 +218,114 @@ fn target_order(choice: OrderChoice) -> ByteOrder {
     }
 }
 
-/// `.npy` input: mapped, converted if asked, written as raw bytes (C order) or as `.npy`
-/// (which reproduces a NumPy-written file byte for byte when nothing changes).
-fn convert_npy(cli: &Cli, to: Kind) -> Result<(), CliError> {
+/// An input array: mapped from an `.npy` file, or owned.
+enum Source {
+    Mapped(npy::MappedNpy),
+    Owned(Array),
+}
+
+impl Source {
+    fn view(&self) -> ArrayView<'_> {
+        match self {
+            Source::Mapped(m) => m.view(),
+            Source::Owned(a) => a.view(),
+        }
+    }
+}
+
+/// Inputs as whole arrays (`.npy` mapped, `.npz` members loaded, raw read), written as raw
+/// bytes (C order), one `.npy` (as np.save; a NumPy-written file is reproduced byte for
+/// byte) or an `.npz` archive.
+fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
     let shown = cli.input.display().to_string();
-    // SAFETY: read-only map; dtconvert neither truncates nor writes its input.
-    #[allow(unsafe_code)]
-    let map = unsafe { Mapping::open(&cli.input, MapMode::ReadOnly, 0) }
-        .map_err(|e| CliError::from(e).context(&shown))?;
-    let file = npy::MappedNpy::new(map, &npy::ReadOptions::default())
-        .map_err(|e| CliError::from(e).context(&shown))?;
-    let view = file.view();
-    let plan = ByteOrderPlan::new(view.dtype(), target_order(cli.byteorder))?;
-    let converted = if plan.is_noop() {
-        None
-    } else {
-        Some(view.to_byte_order(target_order(cli.byteorder))?)
-    };
-    let out_view = converted
-        .as_ref()
-        .map_or_else(|| view.clone(), |a| a.view());
-    dtkit::atomic::write_file(&cli.output, |out| match to {
-        Kind::Npy => npy::write(&out_view, out),
-        _ => out_view.write_to(out),
-    })
-    .map_err(|e| CliError::from(e).context(&shown))?;
+    let ctx = |e: dtkit::Error| CliError::from(e).context(&shown);
+    let mut sources: Vec<(String, Source)> = Vec::new();
+    match from {
+        Kind::Npy => {
+            // SAFETY: read-only map; dtconvert neither truncates nor writes its input.
+            #[allow(unsafe_code)]
+            let map = unsafe { Mapping::open(&cli.input, MapMode::ReadOnly, 0) }.map_err(ctx)?;
+            let file = npy::MappedNpy::new(map, &npy::ReadOptions::default()).map_err(ctx)?;
+            sources.push(("arr_0".to_owned(), Source::Mapped(file)));
+        }
+        Kind::Npz => {
+            let mut z = Npz::open(&cli.input, &NpzOptions::default()).map_err(ctx)?;
+            let keys: Vec<String> = if cli.member.is_empty() {
+                z.members().iter().map(|m| m.name.clone()).collect()
+            } else {
+                cli.member.clone()
+            };
+            for key in keys {
+                match z.load(&key).map_err(ctx)? {
+                    Member::Array(_, a) => sources.push((key, Source::Owned(*a))),
+                    Member::Bytes(_) if !cli.member.is_empty() => {
+                        return Err(CliError::input(format!(
+                            "{shown}: member {key:?} is not an .npy array"
+                        )))
+                    }
+                    Member::Bytes(_) => {}
+                }
+            }
+        }
+        _ => {
+            let Some(spec) = &cli.dtype else {
+                return Err(CliError::input("a raw input needs --dtype SPEC"));
+            };
+            let options = RawOptions {
+                dtype: inspect::parse_cli_spec(spec, cli.align)?,
+                offset: cli.offset,
+                count: cli.count,
+                shape: None,
+                order: Order::C,
+                allow_trailing: cli.allow_trailing,
+            };
+            sources.push((
+                "arr_0".to_owned(),
+                Source::Owned(raw::read(&cli.input, &options).map_err(ctx)?),
+            ));
+        }
+    }
+    if to != Kind::Npz && sources.len() != 1 {
+        let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(CliError::input(format!(
+            "{shown} holds {} arrays {names:?}: choose one with --member",
+            sources.len()
+        )));
+    }
+    if let (Some(name), [(n, _)]) = (&cli.name, &mut sources[..]) {
+        n.clone_from(name);
+    }
+    let order = target_order(cli.byteorder);
+    let mut outputs: Vec<(String, Source)> = Vec::with_capacity(sources.len());
+    for (name, src) in sources {
+        let plan = ByteOrderPlan::new(src.view().dtype(), order)?;
+        if plan.is_noop() {
+            outputs.push((name, src));
+        } else {
+            let converted = src.view().to_byte_order(order)?;
+            outputs.push((name, Source::Owned(converted)));
+        }
+    }
+    match to {
+        Kind::Npz => {
+            let mut w = NpzWriter::create(&cli.output, cli.compress)?;
+            for (name, src) in &outputs {
+                w.add(name, &src.view())?;
+            }
+            w.finish()?;
+        }
+        _ => {
+            let view = outputs[0].1.view();
+            dtkit::atomic::write_file(&cli.output, |out| match to {
+                Kind::Npy => npy::write(&view, out),
+                _ => view.write_to(out),
+            })
+            .map_err(ctx)?;
+        }
+    }
     if !cli.quiet {
-        eprintln!(
-            "dtconvert: wrote {} elements of {} to {}",
-            out_view.len(),
-            out_view.dtype(),
-            cli.output.display()
-        );
+        let names: Vec<&str> = outputs.iter().map(|(n, _)| n.as_str()).collect();
+        eprintln!("dtconvert: wrote {names:?} to {}", cli.output.display());
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dtkit::inspect::{self, raw::ArrayJson, CliError, Style};
+use dtkit::npz::{self, Compression, Member, Npz, NpzOptions};
 use dtkit::raw::{MappedArray, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
 use dtkit::{npy, Order};
@@ -80,6 +81,10 @@ struct FileArgs {
     #[arg(long)]
     allow_trailing: bool,
 
+    /// .npz input: inspect this member (default: list every member)
+    #[arg(long, value_name = "NAME")]
+    member: Option<String>,
+
     /// Inspect only this field (a name or dotted path such as position.az)
     #[arg(long, value_name = "PATH")]
     field: Option<String>,
@@ -146,10 +151,7 @@ fn inspect_file(
         .map_err(|e| CliError::io("cannot read", path, e))?;
     let magic = &magic[..n];
     if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
-        return Err(CliError::input(format!(
-            "{shown} is an .npz archive: this version of dtinspect reads raw dumps and .npy \
-             files; .npz support is tracked as the next milestone"
-        )));
+        return inspect_npz(path, args, out, style);
     }
     if magic.starts_with(npy::MAGIC) {
         // SAFETY: read-only map; dtinspect neither truncates nor writes the file.
@@ -164,7 +166,7 @@ fn inspect_file(
         }
         let mut info = ArrayJson::new("npy", &view, h.data_offset as u64);
         let (major, minor) = h.version.numbers();
-        info.version = Some(format!("{major}.{minor}"));
+        info.version = Some(version_text(h.version));
         info.header_len = Some(h.header_len);
         return print_array(
             out,
@@ -217,6 +219,177 @@ fn inspect_file(
         args,
         style,
     )
+}
+
+/// An `.npz` archive: every member (from the central directory and each member's `.npy`
+/// header; nothing is decompressed beyond the headers), or one member with `--member`.
+fn inspect_npz(
+    path: &std::path::Path,
+    args: &FileArgs,
+    out: &mut dyn Write,
+    style: Style,
+) -> Result<(), CliError> {
+    let shown = path.display().to_string();
+    let ctx = |e: dtkit::Error| CliError::from(e).context(&shown);
+    let options = NpzOptions::default();
+    let mut z = Npz::open(path, &options).map_err(ctx)?;
+    if let Some(key) = &args.member {
+        let Some(info) = z.member(key).map(|(_, m)| m.clone()) else {
+            let names: Vec<&str> = z.members().iter().map(|m| m.name.as_str()).collect();
+            return Err(CliError::input(format!(
+                "{shown}: {key:?} is not a file in the archive: expected one of {names:?}"
+            )));
+        };
+        if info.compression == Compression::Stored {
+            // SAFETY: read-only map; dtinspect neither truncates nor writes the file.
+            #[allow(unsafe_code)]
+            let map = unsafe { Mapping::open(path, MapMode::ReadOnly, 0) }.map_err(ctx)?;
+            let (h, mut view) =
+                npz::view_member(map.as_bytes(), &info, &options.read).map_err(ctx)?;
+            if let Some(field) = &args.field {
+                view = view.field(field)?;
+            }
+            let mut json =
+                ArrayJson::new("npz-member", &view, info.data_start + h.data_offset as u64);
+            json.version = Some(version_text(h.version));
+            json.header_len = Some(h.header_len);
+            let title = format!("{shown} member {:?} (stored)", info.name);
+            return print_array(out, &title, json, &view, args, style);
+        }
+        let Member::Array(h, array) = z.load(key).map_err(ctx)? else {
+            return Err(CliError::input(format!(
+                "{shown}: member {key:?} is not an .npy array"
+            )));
+        };
+        let mut view = array.view();
+        if let Some(field) = &args.field {
+            view = view.field(field)?;
+        }
+        let mut json = ArrayJson::new("npz-member", &view, h.data_offset as u64);
+        json.version = Some(version_text(h.version));
+        json.header_len = Some(h.header_len);
+        let title = format!("{shown} member {:?} (deflated)", info.name);
+        return print_array(out, &title, json, &view, args, style);
+    }
+    let members: Vec<npz::MemberInfo> = z.members().to_vec();
+    let mut rows = Vec::with_capacity(members.len());
+    for m in &members {
+        let header = z.header(&m.name).map_err(ctx)?;
+        let array = match &header {
+            Some(h) => {
+                let (dtype, shape) = h.array_dtype_shape();
+                let layout = dtkit::Layout::contiguous(dtype, &shape, h.order())?;
+                let mut j = ArrayJson::from_layout("npz-member", &layout, h.data_offset as u64);
+                j.version = Some(version_text(h.version));
+                j.header_len = Some(h.header_len);
+                serde_json::to_value(j).map_err(io::Error::from)?
+            }
+            None => serde_json::Value::Null,
+        };
+        rows.push((m, header, array));
+    }
+    if args.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(m, _, array)| {
+                let mut obj = serde_json::json!({
+                    "name": m.name,
+                    "compression": m.compression,
+                    "compressed_size": m.compressed_size,
+                    "size": m.size,
+                });
+                if let (Some(o), Some(a)) = (obj.as_object_mut(), array.as_object()) {
+                    for (k, v) in a {
+                        o.insert(k.clone(), v.clone());
+                    }
+                    o.insert("kind".into(), "npz-member".into());
+                }
+                obj
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({"kind": "npz", "members": list}),
+        )
+        .map_err(io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} {shown} (.npz, {} members)",
+        style.label("file      "),
+        members.len()
+    )?;
+    writeln!(out)?;
+    let mut table = vec![[
+        "member",
+        "compression",
+        "size",
+        "stored",
+        "ratio",
+        "dtype",
+        "shape",
+    ]
+    .map(str::to_owned)];
+    for (m, header, _) in &rows {
+        let (dtype, shape) = match header {
+            Some(h) => {
+                let (d, s) = h.array_dtype_shape();
+                (d.to_string(), dtkit::dtype::py_repr_shape(&s))
+            }
+            None => ("(not .npy)".to_owned(), String::new()),
+        };
+        let ratio = if m.compressed_size > 0 {
+            m.size as f64 / m.compressed_size as f64
+        } else {
+            1.0
+        };
+        table.push([
+            m.name.clone(),
+            format!("{:?}", m.compression).to_lowercase(),
+            m.size.to_string(),
+            m.compressed_size.to_string(),
+            format!("{ratio:.2}"),
+            dtype,
+            shape,
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for (i, row) in table.iter().enumerate() {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[c] - cell.chars().count());
+            if (2..5).contains(&c) {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
+            line.push_str("  ");
+        }
+        let line = line.trim_end().to_owned();
+        if i == 0 {
+            writeln!(out, "{}", style.bold(&line))?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn version_text(v: npy::Version) -> String {
+    let (a, b) = v.numbers();
+    format!("{a}.{b}")
 }
 
 fn print_array(

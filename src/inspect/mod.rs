@@ -266,7 +266,8 @@ impl Style {
         }
     }
 
-    fn bold(&self, text: &str) -> String {
+    /// Bold text (table headers).
+    pub fn bold(&self, text: &str) -> String {
         self.paint("1", text)
     }
 
@@ -274,7 +275,8 @@ impl Style {
         self.paint("2", text)
     }
 
-    fn label(&self, text: &str) -> String {
+    /// Label colour (the keys of info blocks).
+    pub fn label(&self, text: &str) -> String {
         self.paint("36", text)
     }
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{DTypeJson, FieldJson};
-use crate::array::{ArrayView, Flags, Order, Value};
+use crate::array::{ArrayView, Flags, Layout, Order, Value};
 
 /// The JSON of `dtinspect FILE --json` (shared/CLI.md).
 #[derive(Debug, Clone, Serialize)]
@@ -49,15 +49,36 @@ pub struct ArrayJson {
 impl ArrayJson {
     /// Describe `view`, whose first element is `data_offset` bytes into its file.
     pub fn new(kind: &'static str, view: &ArrayView<'_>, data_offset: u64) -> ArrayJson {
-        let dt = view.dtype();
-        let flags = view.flags();
+        Self::from_parts(kind, view.layout(), view.flags(), data_offset)
+    }
+
+    /// Describe an array from its layout alone (an `.npz` member not yet decompressed),
+    /// with the flags it will have once loaded.
+    pub fn from_layout(kind: &'static str, layout: &Layout, data_offset: u64) -> ArrayJson {
+        let flags = Flags {
+            c_contiguous: layout.is_c_contiguous(),
+            f_contiguous: layout.is_f_contiguous(),
+            aligned: true,
+            writeable: true,
+            owndata: true,
+        };
+        Self::from_parts(kind, layout, flags, data_offset)
+    }
+
+    fn from_parts(
+        kind: &'static str,
+        layout: &Layout,
+        flags: Flags,
+        data_offset: u64,
+    ) -> ArrayJson {
+        let dt = layout.dtype();
         let fields = dt
             .leaf_fields()
             .into_iter()
             .map(|l| {
-                let mut shape = view.shape().to_vec();
+                let mut shape = layout.shape().to_vec();
                 shape.extend_from_slice(&l.shape);
-                let mut strides = view.strides().to_vec();
+                let mut strides = layout.strides().to_vec();
                 strides.extend(l.strides.iter().map(|&s| s as isize));
                 FieldJson {
                     nbytes: l.count() * l.dtype.size(),
@@ -76,15 +97,15 @@ impl ArrayJson {
             version: None,
             header_len: None,
             data_offset,
-            shape: view.shape().to_vec(),
+            shape: layout.shape().to_vec(),
             order: if flags.c_contiguous || !flags.f_contiguous {
                 Order::C
             } else {
                 Order::F
             },
-            strides: view.strides().to_vec(),
+            strides: layout.strides().to_vec(),
             itemsize: dt.itemsize(),
-            nbytes: (view.len() * dt.itemsize()) as u64,
+            nbytes: (layout.len() * dt.itemsize()) as u64,
             trailing_bytes: None,
             dtype: DTypeJson::new(dt),
             flags,

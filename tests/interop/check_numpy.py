@@ -182,11 +182,57 @@ def check_grown(failures):
     return passed
 
 
+def check_npz(dtconvert, failures):
+    """Archives dtconvert writes (stored and compressed, one member of several MiB that is
+    deflated in parallel chunks) load in NumPy with the same values; NumPy's archives
+    convert to .npy files identical to np.save's."""
+    passed = 0
+    rng = np.random.default_rng(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        big = np.zeros(400_000, dtype=[("t", "<u8"), ("v", ">f4", (3,))])
+        big["t"] = np.arange(big.size)
+        big["v"] = rng.integers(0, 50, size=(big.size, 3))
+        np.save(tmp / "big.npy", big)
+        for compress in (False, True):
+            out = tmp / f"big_{compress}.npz"
+            args = [dtconvert, str(tmp / "big.npy"), str(out), "--name", "log", "--quiet"]
+            run = subprocess.run(args + (["--compress"] if compress else []), capture_output=True, text=True)
+            if run.returncode != 0:
+                failures.append(f"dtconvert npy->npz: {run.stderr.strip()}")
+                continue
+            with np.load(out) as z:
+                if z.files != ["log"] or z["log"].tobytes() != big.tobytes():
+                    failures.append(f"npz compress={compress}: numpy reads other data")
+                    continue
+            passed += 1
+        src = tmp / "several.npz"
+        np.savez_compressed(src, a=np.arange(5.0), b=np.array([[1, 2], [3, 4]], dtype=">i2"))
+        for key in ("a", "b"):
+            out = tmp / f"{key}.npy"
+            run = subprocess.run([dtconvert, str(src), str(out), "--member", key, "--quiet"], capture_output=True, text=True)
+            want = tmp / f"want_{key}.npy"
+            with np.load(src) as z:
+                np.save(want, z[key])
+            if run.returncode != 0 or out.read_bytes() != want.read_bytes():
+                failures.append(f"npz member {key} -> npy differs from np.save: {run.stderr.strip()}")
+                continue
+            passed += 1
+        out = tmp / "all.npz"
+        run = subprocess.run([dtconvert, str(src), str(out), "--byteorder", "little", "--quiet"], capture_output=True, text=True)
+        with np.load(out) as z:
+            if run.returncode != 0 or z.files != ["a", "b"] or z["b"].dtype.str != "<i2" or (z["b"] != [[1, 2], [3, 4]]).any():
+                failures.append(f"npz -> npz with byte order change: {run.stderr.strip()}")
+            else:
+                passed += 1
+    return passed
+
+
 def main():
     dtinspect, dtconvert = sys.argv[1], sys.argv[2]
     failures = []
     passed = (check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
-              + check_npy(dtconvert, failures) + check_grown(failures))
+              + check_npy(dtconvert, failures) + check_grown(failures) + check_npz(dtconvert, failures))
     for f in failures[:50]:
         print("FAIL:", f)
     print(f"numpy {np.__version__} interop: {passed} passed, {len(failures)} failed")
