@@ -413,14 +413,13 @@ impl NpzWriter {
         })
     }
 
-    /// Add `view` as member `name` (`.npy` is appended, as `np.savez` does).
+    /// Add `view` as member `name` (`.npy` is appended, as `np.savez` does). The member
+    /// is streamed: memory stays near a few compression chunks, not the member's size.
     ///
     /// # Errors
     /// A duplicate name, a dtype NumPy cannot save, I/O errors.
     pub fn add(&mut self, name: &str, view: &ArrayView<'_>) -> Result<()> {
-        let mut npy_bytes = Vec::new();
-        npy::write(view, &mut npy_bytes)?;
-        self.add_bytes(&format!("{name}.npy"), &npy_bytes)
+        self.add_with(&format!("{name}.npy"), |out| npy::write(view, out))
     }
 
     /// Add a member with the given file name and contents.
@@ -428,6 +427,15 @@ impl NpzWriter {
     /// # Errors
     /// A duplicate name, I/O errors.
     pub fn add_bytes(&mut self, file_name: &str, data: &[u8]) -> Result<()> {
+        self.add_with(file_name, |out| Ok(out.write_all(data)?))
+    }
+
+    /// Add a member whose contents `write` produces.
+    fn add_with(
+        &mut self,
+        file_name: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
         if self.entries.iter().any(|e| e.name == file_name.as_bytes()) {
             return Err(Error::new(
                 ErrorKind::Argument,
@@ -440,13 +448,18 @@ impl NpzWriter {
         let utf8 = !file_name.is_ascii();
         // Local header with zip64 sizes, patched once the data is written.
         self.write_local_header(&name, utf8, method, 0, 0, 0)?;
-        let (crc, compressed) = if self.compress {
-            deflate_parallel(data, &mut self.out)?
+        let (crc, size, compressed) = if self.compress {
+            let mut w = DeflateWriter::new(&mut self.out);
+            write(&mut w)?;
+            w.finish()?
         } else {
-            let mut h = crc32fast::Hasher::new();
-            h.update(data);
-            self.out.write_all(data)?;
-            (h.finalize(), data.len() as u64)
+            let mut w = CrcWriter {
+                out: &mut self.out,
+                crc: crc32fast::Hasher::new(),
+                len: 0,
+            };
+            write(&mut w)?;
+            (w.crc.finalize(), w.len, w.len)
         };
         let data_end = self.pos_after_header(&name) + compressed;
         // Patch the header now that CRC and sizes are known.
@@ -454,15 +467,7 @@ impl NpzWriter {
         let file = self.out.get_mut().as_file_mut();
         file.seek(SeekFrom::Start(offset))?;
         let mut header = Vec::new();
-        local_header(
-            &mut header,
-            &name,
-            utf8,
-            method,
-            crc,
-            data.len() as u64,
-            compressed,
-        );
+        local_header(&mut header, &name, utf8, method, crc, size, compressed);
         file.write_all(&header)?;
         file.seek(SeekFrom::Start(data_end))?;
         self.pos = data_end;
@@ -472,7 +477,7 @@ impl NpzWriter {
             method,
             crc,
             compressed,
-            size: data.len() as u64,
+            size,
             offset,
         });
         Ok(())
@@ -616,28 +621,65 @@ fn central_header(out: &mut Vec<u8>, e: &Entry) {
     out.extend(extra);
 }
 
-/// Compress `data` as one raw deflate stream, `CHUNK` bytes per task, on every core; write
-/// it to `out`. Returns the CRC-32 and the compressed length.
-fn deflate_parallel(data: &[u8], out: &mut dyn Write) -> Result<(u32, u64)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunks: Vec<&[u8]> = if data.is_empty() {
-        vec![data]
-    } else {
-        data.chunks(CHUNK).collect()
-    };
-    let last = chunks.len() - 1;
-    let mut crc = crc32fast::Hasher::new();
-    let mut total = 0u64;
-    // A window of tasks at a time keeps memory near (threads × 2) chunks.
-    for (w, window) in chunks.chunks(threads.max(1) * 2).enumerate() {
-        let base = w * threads.max(1) * 2;
-        let results: Vec<Result<(Vec<u8>, crc32fast::Hasher)>> = if threads > 1 && window.len() > 1
-        {
+/// Passes bytes through, computing their CRC-32 and length.
+struct CrcWriter<'a, W: Write> {
+    out: &'a mut W,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl<W: Write> Write for CrcWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.crc.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Compresses what is written to it as one raw deflate stream, `CHUNK` bytes per task, a
+/// window of two tasks per core at a time; each chunk but the last ends with a sync flush,
+/// so the concatenation is one standard stream.
+struct DeflateWriter<'a, W: Write> {
+    out: &'a mut W,
+    current: Vec<u8>,
+    full: Vec<Vec<u8>>,
+    window: usize,
+    crc: crc32fast::Hasher,
+    size: u64,
+    compressed: u64,
+}
+
+impl<'a, W: Write> DeflateWriter<'a, W> {
+    fn new(out: &'a mut W) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        DeflateWriter {
+            out,
+            current: Vec::with_capacity(CHUNK),
+            full: Vec::new(),
+            window: threads * 2,
+            crc: crc32fast::Hasher::new(),
+            size: 0,
+            compressed: 0,
+        }
+    }
+
+    /// Compress the full chunks (none of them last) and write them out.
+    fn drain(&mut self, last: Option<Vec<u8>>) -> Result<()> {
+        let mut chunks = std::mem::take(&mut self.full);
+        let has_last = last.is_some();
+        chunks.extend(last);
+        let n = chunks.len();
+        let results: Vec<Result<(Vec<u8>, crc32fast::Hasher)>> = if n > 1 {
             std::thread::scope(|s| {
-                let handles: Vec<_> = window
+                let handles: Vec<_> = chunks
                     .iter()
                     .enumerate()
-                    .map(|(k, c)| s.spawn(move || compress_chunk(c, base + k == last)))
+                    .map(|(k, c)| s.spawn(move || compress_chunk(c, has_last && k == n - 1)))
                     .collect();
                 handles
                     .into_iter()
@@ -649,20 +691,53 @@ fn deflate_parallel(data: &[u8], out: &mut dyn Write) -> Result<(u32, u64)> {
                     .collect()
             })
         } else {
-            window
+            chunks
                 .iter()
                 .enumerate()
-                .map(|(k, c)| compress_chunk(c, base + k == last))
+                .map(|(k, c)| compress_chunk(c, has_last && k == n - 1))
                 .collect()
         };
         for r in results {
             let (bytes, h) = r?;
-            crc.combine(&h);
-            total += bytes.len() as u64;
-            out.write_all(&bytes)?;
+            self.crc.combine(&h);
+            self.compressed += bytes.len() as u64;
+            self.out.write_all(&bytes)?;
         }
+        Ok(())
     }
-    Ok((crc.finalize(), total))
+
+    /// Compress what is left as the final chunk; returns (crc, size, compressed size).
+    fn finish(mut self) -> Result<(u32, u64, u64)> {
+        let last = std::mem::take(&mut self.current);
+        self.drain(Some(last))?;
+        Ok((self.crc.clone().finalize(), self.size, self.compressed))
+    }
+}
+
+impl<W: Write> Write for DeflateWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while !rest.is_empty() {
+            let room = CHUNK - self.current.len();
+            let take = room.min(rest.len());
+            self.current.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.current.len() == CHUNK {
+                let chunk = std::mem::replace(&mut self.current, Vec::with_capacity(CHUNK));
+                self.full.push(chunk);
+                if self.full.len() >= self.window {
+                    self.drain(None)
+                        .map_err(|e| std::io::Error::other(e.to_string()))?;
+                }
+            }
+        }
+        self.size += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn compress_chunk(chunk: &[u8], last: bool) -> Result<(Vec<u8>, crc32fast::Hasher)> {

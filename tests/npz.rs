@@ -161,3 +161,29 @@ fn zip_bombs_and_damage_are_refused() {
         assert!(r.is_err(), "cut at {cut} accepted");
     }
 }
+
+#[test]
+fn stored_archives_are_byte_identical_to_np_savez() {
+    // Rebuild NumPy's savez.npz member by member: the same bytes must come out.
+    let src = dir().join("savez.npz");
+    let mut z = Npz::open(&src, &NpzOptions::default()).unwrap();
+    let names: Vec<String> = z.members().iter().map(|m| m.name.clone()).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("again.npz");
+    let mut w = NpzWriter::create(&out, false).unwrap();
+    for name in &names {
+        let Member::Array(_, a) = z.load(name).unwrap() else {
+            panic!("{name}")
+        };
+        w.add(name, &a.view()).unwrap();
+    }
+    w.finish().unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&src).unwrap());
+    // The empty archive too.
+    let out = tmp.path().join("empty.npz");
+    NpzWriter::create(&out, false).unwrap().finish().unwrap();
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(dir().join("empty.npz")).unwrap()
+    );
+}
