@@ -5,6 +5,11 @@
 //! rawbench field    FILE DTYPE FIELD        # extract one field of mapped records
 //! rawbench byteswap FILE DTYPE              # mapped foreign-endian data to native
 //! rawbench f2c      FILE DTYPE ROWS COLS    # mapped Fortran matrix to a C copy
+//! rawbench npyload  FILE                    # np.load of an .npy into memory
+//! rawbench npyfield FILE FIELD              # np.load(mmap_mode='r')[field] made contiguous
+//! rawbench savez    FILE OUT                # np.savez of an .npy's array (stored)
+//! rawbench savezc   FILE OUT                # np.savez_compressed of an .npy's array
+//! rawbench npzload  FILE KEY                # np.load(npz)[key]
 //! ```
 //! Each operation runs 3 times on a warm map; the best time is reported.
 
@@ -15,8 +20,94 @@ use dtkit::raw::{MappedArray, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
 use dtkit::{ByteOrder, DType, Order};
 
+/// This process's peak resident memory in MiB (Linux `VmHWM`), 0 elsewhere.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn report(op: &str, best: f64, out_bytes: usize, check: u64) {
+    println!(
+        "{{\"op\": \"{op}\", \"seconds\": {best:.6}, \"out_bytes\": {out_bytes}, \"check\": {check}, \"peak_rss_mb\": {:.1}}}",
+        peak_rss_mb()
+    );
+}
+
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().step_by(4093).map(|&b| u64::from(b)).sum()
+}
+
+fn best_of_3(
+    mut f: impl FnMut() -> Result<(usize, u64), Box<dyn std::error::Error>>,
+) -> Result<(f64, usize, u64), Box<dyn std::error::Error>> {
+    let mut best = f64::INFINITY;
+    let mut last = (0, 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        last = f()?;
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok((best, last.0, last.1))
+}
+
+/// The .npy and .npz workloads.
+fn npy_ops(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    use dtkit::npy;
+    use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
+    let (op, file) = (args[1].as_str(), Path::new(&args[2]));
+    let opts = npy::ReadOptions::default();
+    let (best, out_bytes, check) = match op {
+        "npyload" => best_of_3(|| {
+            let (_, a) = npy::load(file, &opts)?;
+            Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
+        })?,
+        "npyfield" => {
+            // SAFETY: benchmark files are private to the harness and not modified while mapped.
+            #[allow(unsafe_code)]
+            let map = unsafe { Mapping::open(file, MapMode::ReadOnly, 0)? };
+            let m = npy::MappedNpy::new(map, &opts)?;
+            best_of_3(|| {
+                let a = m.view().field(&args[3])?.to_contiguous(Order::C)?;
+                Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
+            })?
+        }
+        "savez" | "savezc" => {
+            let (_, a) = npy::load(file, &opts)?;
+            let out = Path::new(&args[3]);
+            best_of_3(|| {
+                let mut w = NpzWriter::create(out, op == "savezc")?;
+                w.add("arr_0", &a.view())?;
+                w.finish()?;
+                Ok((std::fs::metadata(out)?.len() as usize, 0))
+            })?
+        }
+        "npzload" => best_of_3(|| {
+            let mut z = Npz::open(file, &NpzOptions::default())?;
+            match z.load(&args[3])? {
+                Member::Array(_, a) => Ok((a.buffer().len(), checksum(a.buffer().as_bytes()))),
+                Member::Bytes(b) => Ok((b.len(), checksum(&b))),
+            }
+        })?,
+        other => return Err(format!("unknown op {other}").into()),
+    };
+    report(op, best, out_bytes, check);
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    if matches!(
+        args[1].as_str(),
+        "npyload" | "npyfield" | "savez" | "savezc" | "npzload"
+    ) {
+        return npy_ops(&args);
+    }
     let (op, file, spec) = (args[1].as_str(), &args[2], &args[3]);
     let dtype = DType::parse(spec)?;
     let mut opts = RawOptions::new(dtype);
@@ -46,8 +137,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_bytes = bytes.len();
         check = bytes.iter().step_by(4093).map(|&b| u64::from(b)).sum();
     }
-    println!(
-        "{{\"op\": \"{op}\", \"seconds\": {best:.6}, \"out_bytes\": {out_bytes}, \"check\": {check}}}"
-    );
+    report(op, best, out_bytes, check);
     Ok(())
 }

@@ -22,12 +22,34 @@ fn with_path(e: std::io::Error, what: &str, path: &Path) -> Error {
     )
 }
 
-/// Create `path` from what `write` writes: buffered, synced to disk, then renamed into
-/// place. When `write` fails the temporary file is removed and `path` is untouched.
+/// Create `path` from what `write` writes: buffered into a temporary file beside it, then
+/// renamed into place. When `write` fails the temporary file is removed and `path` is
+/// untouched. A crash of the process leaves either the old file or the new one; to also
+/// survive a power loss, use [`write_file_durable`].
 ///
 /// # Errors
 /// The error of `write`, or I/O errors with the path in the message.
 pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    write_file_with(path, false, write)
+}
+
+/// As [`write_file`], and the data is synced to disk before the rename (slower: it waits
+/// for the device).
+///
+/// # Errors
+/// As [`write_file`].
+pub fn write_file_durable(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    write_file_with(path, true, write)
+}
+
+fn write_file_with(
+    path: &Path,
+    durable: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = dir_of(path);
     let tmp = tempfile::Builder::new()
         .prefix(".dtkit-")
@@ -39,11 +61,18 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>)
     let tmp = out
         .into_inner()
         .map_err(|e| with_path(e.into_error(), "cannot write", path))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| with_path(e, "cannot flush", path))?;
+    if durable {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| with_path(e, "cannot flush", path))?;
+    }
     tmp.persist(path)
         .map_err(|e| with_path(e.error, "cannot rename into", path))?;
+    if durable {
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+    }
     Ok(())
 }
 
@@ -66,5 +95,7 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         write_file(&target, |out| Ok(out.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        write_file_durable(&target, |out| Ok(out.write_all(b"synced")?)).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"synced");
     }
 }

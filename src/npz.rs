@@ -510,7 +510,20 @@ impl NpzWriter {
     ///
     /// # Errors
     /// I/O errors; the target is untouched on error.
-    pub fn finish(mut self) -> Result<()> {
+    pub fn finish(self) -> Result<()> {
+        self.finish_with(false)
+    }
+
+    /// As [`NpzWriter::finish`], and the archive is synced to disk before it replaces the
+    /// target (to survive a power loss, at the cost of waiting for the device).
+    ///
+    /// # Errors
+    /// As [`NpzWriter::finish`].
+    pub fn finish_durable(self) -> Result<()> {
+        self.finish_with(true)
+    }
+
+    fn finish_with(mut self, durable: bool) -> Result<()> {
         let cd_start = self.pos;
         let mut cd = Vec::new();
         for e in &self.entries {
@@ -552,7 +565,9 @@ impl NpzWriter {
             .out
             .into_inner()
             .map_err(|e| Error::from(e.into_error()))?;
-        tmp.as_file().sync_all()?;
+        if durable {
+            tmp.as_file().sync_all()?;
+        }
         tmp.persist(&self.target)
             .map_err(|e| Error::from(e.error))?;
         Ok(())
@@ -628,12 +643,34 @@ struct CrcWriter<'a, W: Write> {
     len: u64,
 }
 
-impl<W: Write> Write for CrcWriter<'_, W> {
+impl<W: Write + Send> Write for CrcWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        self.crc.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        // Large buffers: compute the CRC on another core while this one writes.
+        if buf.len() >= 8 << 20 && std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            let out = &mut *self.out;
+            let crc = std::thread::scope(|s| {
+                let h = s.spawn(|| {
+                    let mut c = crc32fast::Hasher::new();
+                    c.update(buf);
+                    c
+                });
+                let written = out.write_all(buf);
+                h.join().map(|c| (c, written))
+            });
+            let (c, written) = crc.map_err(|_| std::io::Error::other("the CRC thread failed"))?;
+            written?;
+            self.crc.combine(&c);
+        } else {
+            self.out.write_all(buf)?;
+            self.crc.update(buf);
+        }
+        self.len += buf.len() as u64;
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
