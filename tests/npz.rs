@@ -187,3 +187,55 @@ fn stored_archives_are_byte_identical_to_np_savez() {
         std::fs::read(dir().join("empty.npz")).unwrap()
     );
 }
+
+/// zip64 both ways with a member over 4 GiB: heavy (writes 4.3 GB), so run by hand with
+/// `cargo test --release --test npz -- --ignored`; `DTKIT_KEEP_ZIP64=path` keeps the archive
+/// for a NumPy load.
+#[test]
+#[ignore]
+fn zip64_member_over_4_gib() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = std::env::var_os("DTKIT_KEEP_ZIP64")
+        .map_or_else(|| tmp.path().join("big.npz"), PathBuf::from);
+    let n = (4usize << 30) / 8 + 1000;
+    let mut a = Array::zeros(DType::parse("<u8").unwrap(), &[n], Order::C).unwrap();
+    {
+        let mut v = a.view_mut();
+        v.set::<u64>(&[0], 11).unwrap();
+        v.set::<u64>(&[n - 1], 99).unwrap();
+    }
+    let mut w = NpzWriter::create(&path, false).unwrap();
+    w.add(
+        "small",
+        &Array::zeros(DType::parse("u1").unwrap(), &[3], Order::C)
+            .unwrap()
+            .view(),
+    )
+    .unwrap();
+    w.add("big", &a.view()).unwrap();
+    w.add(
+        "after",
+        &Array::from_bytes(&[7], DType::parse("u1").unwrap(), &[1], Order::C)
+            .unwrap()
+            .view(),
+    )
+    .unwrap();
+    w.finish().unwrap();
+    let mut z = Npz::open(&path, &NpzOptions::default()).unwrap();
+    assert!(z.members()[1].size > u32::MAX as u64);
+    assert!(
+        z.members()[2].data_start > u32::MAX as u64,
+        "the last member starts past 4 GiB"
+    );
+    let Member::Array(_, after) = z.load("after").unwrap() else {
+        panic!()
+    };
+    assert_eq!(after.view().to_vec::<u8>().unwrap(), vec![7]);
+    let bytes = std::fs::read(&path).unwrap();
+    let info = z.members()[1].clone();
+    let (_, v) = npz::view_member(&bytes, &info, &Default::default()).unwrap();
+    assert_eq!(
+        (v.get::<u64>(&[0]).unwrap(), v.get::<u64>(&[n - 1]).unwrap()),
+        (11, 99)
+    );
+}
