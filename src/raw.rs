@@ -270,6 +270,15 @@ impl MappedArray {
         Ok(MappedArray { map, layout })
     }
 
+    /// The elements `layout` describes in a mapped file (an `.npy` file's data, say).
+    ///
+    /// # Errors
+    /// When the layout reaches outside the mapped bytes.
+    pub fn with_layout(map: Mapping, layout: Layout) -> Result<MappedArray> {
+        layout.check(map.as_bytes().len())?;
+        Ok(MappedArray { map, layout })
+    }
+
     /// A read-only view of the mapped records.
     pub fn view(&self) -> ArrayView<'_> {
         // The layout was checked against the map's length in `new`.

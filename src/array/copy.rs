@@ -194,6 +194,18 @@ fn block2d<const N: usize>(
     if transpose_typed(src, so, s0, s1, dst, d0, t0, t1, rows, cols, N) {
         return;
     }
+    tiles(rows, cols, |i, js| {
+        let (sr, dr) = (so + i * s0, d0 + i * t0);
+        for j in js {
+            copy_one::<N>(src, sr + j as isize * s1, dst, dr + j as isize * t1);
+        }
+    });
+}
+
+/// Visit `rows × cols` in `BLOCK × BLOCK` tiles: `f(i, js)` for each row `i` of a tile
+/// and the tile's column range `js` (so callers compute the row offsets once per row).
+#[inline(always)]
+fn tiles(rows: usize, cols: usize, mut f: impl FnMut(isize, std::ops::Range<usize>)) {
     let mut ib = 0;
     while ib < rows {
         let ie = (ib + BLOCK).min(rows);
@@ -201,10 +213,7 @@ fn block2d<const N: usize>(
         while jb < cols {
             let je = (jb + BLOCK).min(cols);
             for i in ib..ie {
-                let (sr, dr) = (so + i as isize * s0, d0 + i as isize * t0);
-                for j in jb..je {
-                    copy_one::<N>(src, sr + j as isize * s1, dst, dr + j as isize * t1);
-                }
+                f(i as isize, jb..je);
             }
             jb = je;
         }
@@ -242,23 +251,12 @@ fn transpose_typed(
                 return false;
             }
             let (so, s0, s1, d0, t0, t1) = (so / n, s0 / n, s1 / n, d0 / n, t0 / n, t1 / n);
-            let mut ib = 0;
-            while ib < rows {
-                let ie = (ib + BLOCK).min(rows);
-                let mut jb = 0;
-                while jb < cols {
-                    let je = (jb + BLOCK).min(cols);
-                    for i in ib..ie {
-                        let sr = so + i as isize * s0;
-                        let dr = d0 + i as isize * t0;
-                        for j in jb..je {
-                            d[(dr + j as isize * t1) as usize] = s[(sr + j as isize * s1) as usize];
-                        }
-                    }
-                    jb = je;
+            tiles(rows, cols, |i, js| {
+                let (sr, dr) = (so + i * s0, d0 + i * t0);
+                for j in js {
+                    d[(dr + j as isize * t1) as usize] = s[(sr + j as isize * s1) as usize];
                 }
-                ib = ie;
-            }
+            });
             true
         }};
     }

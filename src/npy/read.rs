@@ -15,6 +15,7 @@ use super::{Version, MAGIC};
 use crate::array::{AlignedBuf, Array, ArrayView, ArrayViewMut, Layout, Order};
 use crate::dtype::{descr_from_lit, parse_literal, DType, Lit, LitKind, ParseOptions};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::raw::MappedArray;
 use crate::storage::Mapping;
 
 /// Limits applied while reading a header.
@@ -477,9 +478,8 @@ pub fn load(path: &Path, options: &ReadOptions) -> Result<(Header, Array)> {
 /// An `.npy` file mapped into memory (`np.load(..., mmap_mode=...)`).
 #[derive(Debug)]
 pub struct MappedNpy {
-    map: Mapping,
+    array: MappedArray,
     header: Header,
-    layout: Layout,
 }
 
 impl MappedNpy {
@@ -494,9 +494,8 @@ impl MappedNpy {
         check_data(&header, bytes.len() - header.data_offset)?;
         let layout = header.layout(bytes.len())?;
         Ok(MappedNpy {
-            map,
+            array: MappedArray::with_layout(map, layout)?,
             header,
-            layout,
         })
     }
 
@@ -507,11 +506,7 @@ impl MappedNpy {
 
     /// A read-only view of the data, without copying.
     pub fn view(&self) -> ArrayView<'_> {
-        ArrayView::from_checked(
-            self.map.as_bytes(),
-            self.layout.clone(),
-            self.map.mode().is_writeable(),
-        )
+        self.array.view()
     }
 
     /// A writable view (`r+` and `c` maps).
@@ -519,12 +514,7 @@ impl MappedNpy {
     /// # Errors
     /// [`ErrorKind::Argument`] for a read-only map.
     pub fn view_mut(&mut self) -> Result<ArrayViewMut<'_>> {
-        let layout = self.layout.clone();
-        let bytes = self
-            .map
-            .as_bytes_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Argument, "the map is read-only (mode 'r')"))?;
-        ArrayViewMut::with_layout(bytes, layout)
+        self.array.view_mut()
     }
 
     /// Write changes to the file (`r+`).
@@ -532,7 +522,7 @@ impl MappedNpy {
     /// # Errors
     /// I/O errors.
     pub fn flush(&self) -> Result<()> {
-        self.map.flush()
+        self.array.flush()
     }
 }
 
