@@ -52,6 +52,7 @@ pub mod npy;
 pub mod npz;
 pub mod raw;
 pub mod storage;
+pub mod text;
 
 #[doc(hidden)]
 pub mod fuzzing;

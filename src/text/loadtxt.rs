@@ -1,0 +1,581 @@
+//! NumPy's `loadtxt`: text rows into a structured or 2-D array.
+//!
+//! Rows fill the *leaf* scalars of a structured dtype in declaration order (nested records
+//! flattened, subarrays in C order); a plain dtype gives a 2-D array whose column count is
+//! that of the first row. Errors name the **physical line** (1-based, counting every line
+//! of the input, skipped ones included) and the character column where the field starts;
+//! NumPy names the 0-based *data row* instead, which skips blank, comment and skipped lines.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::convert::convert;
+use crate::array::{AlignedBuf, Array, Layout, Order};
+use crate::dtype::{DType, LeafField, Scalar};
+use crate::error::{Error, ErrorKind, Location, Result};
+
+/// Text encoding of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 (the default).
+    #[default]
+    Utf8,
+    /// Latin-1: every byte is one character.
+    Latin1,
+}
+
+/// The options of NumPy's `loadtxt`, with its defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadTxtOptions {
+    /// Element dtype (default `float64`).
+    pub dtype: DType,
+    /// Comment markers: text from a marker to the end of the line is ignored (default `#`).
+    pub comments: Vec<String>,
+    /// Field delimiter; `None` splits at runs of whitespace (the default).
+    pub delimiter: Option<char>,
+    /// Physical lines skipped first (comment and blank lines count).
+    pub skiprows: usize,
+    /// Columns to read (negative counts from the end of each row); `None` reads all.
+    pub usecols: Option<Vec<isize>>,
+    /// Most data rows to read (blank and comment lines do not count).
+    pub max_rows: Option<usize>,
+    /// Quote character: a field starting with it may contain delimiters, comment markers
+    /// and newlines; a doubled quote is a literal quote. Off by default.
+    pub quotechar: Option<char>,
+    /// Fewest dimensions of the result (0, 1 or 2), as NumPy's `ndmin`.
+    pub ndmin: u8,
+    /// Input encoding.
+    pub encoding: Encoding,
+}
+
+impl Default for LoadTxtOptions {
+    fn default() -> Self {
+        LoadTxtOptions {
+            dtype: DType::parse("f8").expect("valid"),
+            comments: vec!["#".to_owned()],
+            delimiter: None,
+            skiprows: 0,
+            usecols: None,
+            max_rows: None,
+            quotechar: None,
+            ndmin: 0,
+            encoding: Encoding::Utf8,
+        }
+    }
+}
+
+fn arg(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Argument, msg)
+}
+
+impl LoadTxtOptions {
+    /// Check the option combinations NumPy rejects.
+    fn validate(&self) -> Result<()> {
+        if self.comments.iter().any(String::is_empty) {
+            return Err(arg(
+                "comments cannot be an empty string: give no comment markers to disable comments",
+            ));
+        }
+        if matches!(self.delimiter, Some('\n' | '\r'))
+            || matches!(self.quotechar, Some('\n' | '\r'))
+        {
+            return Err(arg(
+                "the delimiter and the quote character cannot be a newline",
+            ));
+        }
+        let multi = self.comments.len() > 1 || self.comments.iter().any(|c| c.chars().count() > 1);
+        if multi && self.quotechar.is_some() {
+            return Err(arg(
+                "quotes are not supported with several comment markers or a multi-character one",
+            ));
+        }
+        if let Some(d) = self.delimiter {
+            if self.comments.iter().any(|c| c.contains(d)) {
+                return Err(arg(format!(
+                    "comment markers cannot include the delimiter {d:?}"
+                )));
+            }
+            if self.quotechar == Some(d) {
+                return Err(arg("the quote character and the delimiter are the same"));
+            }
+        }
+        if let Some(q) = self.quotechar {
+            if self.comments.iter().any(|c| c.contains(q)) {
+                return Err(arg("the quote character and a comment marker are the same"));
+            }
+            if self.delimiter.is_none() && q.is_whitespace() {
+                return Err(arg(
+                    "a whitespace quote character needs an explicit delimiter",
+                ));
+            }
+        }
+        if self.delimiter.is_none()
+            && self
+                .comments
+                .iter()
+                .any(|c| c.chars().all(char::is_whitespace))
+        {
+            return Err(arg(
+                "a whitespace comment marker needs an explicit delimiter",
+            ));
+        }
+        if self.ndmin > 2 {
+            return Err(arg(format!(
+                "illegal value of ndmin: {}, expected 0, 1 or 2",
+                self.ndmin
+            )));
+        }
+        if self.dtype.as_subarray().is_some() {
+            return Err(arg(
+                "the text reader does not support subarray dtypes: use a structured dtype",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One field: its text and where it starts.
+#[derive(Debug, Clone, PartialEq)]
+struct Field {
+    text: String,
+    line: u64,
+    column: u64,
+}
+
+/// A record (one logical row) and the physical line it starts on.
+#[derive(Debug)]
+struct Record {
+    line: u64,
+    fields: Vec<Field>,
+}
+
+/// Splits the whole text into records: one per line, or more lines when a quoted field
+/// holds a newline.
+struct Tokenizer<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    line: u64,
+    column: u64,
+    opts: &'a LoadTxtOptions,
+    /// The single-character comment handled during tokenizing (NumPy's C path).
+    comment: Option<char>,
+}
+
+impl<'a> Tokenizer<'a> {
+    fn new(text: &'a str, opts: &'a LoadTxtOptions) -> Self {
+        let single = opts.comments.len() == 1 && opts.comments[0].chars().count() == 1;
+        Tokenizer {
+            chars: text.chars().peekable(),
+            line: 1,
+            column: 1,
+            opts,
+            comment: if single {
+                opts.comments[0].chars().next()
+            } else {
+                None
+            },
+        }
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.chars.next()?;
+        if c == '\n' {
+            self.line += 1;
+            self.column = 1;
+        } else if c == '\r' {
+            // A lone CR is a newline (universal newlines); CRLF counts once.
+            if self.chars.peek() == Some(&'\n') {
+                self.chars.next();
+            }
+            self.line += 1;
+            self.column = 1;
+            return Some('\n');
+        } else {
+            self.column += 1;
+        }
+        Some(c)
+    }
+
+    /// Skip the rest of the physical line (a comment), leaving the newline.
+    fn skip_to_eol(&mut self) {
+        while let Some(&c) = self.chars.peek() {
+            if c == '\n' || c == '\r' {
+                break;
+            }
+            self.bump();
+        }
+    }
+
+    /// The next record; `None` at the end of the input. Blank records are returned empty.
+    fn next_record(&mut self) -> Option<Record> {
+        self.chars.peek()?;
+        let start_line = self.line;
+        let mut fields: Vec<Field> = Vec::new();
+        let ws = self.opts.delimiter.is_none();
+        loop {
+            // Start of a field.
+            if ws {
+                while matches!(self.chars.peek(), Some(&c) if c != '\n' && c != '\r' && c.is_whitespace())
+                {
+                    self.bump();
+                }
+            }
+            let (line, column) = (self.line, self.column);
+            match self.chars.peek().copied() {
+                None | Some('\n' | '\r') => {
+                    // End of the record. With an explicit delimiter a trailing delimiter
+                    // leaves an empty last field, which is already pushed.
+                    self.bump();
+                    return Some(Record {
+                        line: start_line,
+                        fields,
+                    });
+                }
+                Some(c) if Some(c) == self.comment => {
+                    self.skip_to_eol();
+                    continue;
+                }
+                _ => {}
+            }
+            let mut text = String::new();
+            if let (Some(q), Some(&c)) = (self.opts.quotechar, self.chars.peek()) {
+                if c == q {
+                    self.bump();
+                    loop {
+                        match self.bump() {
+                            None => break,
+                            Some(c) if c == q => {
+                                if self.chars.peek() == Some(&q) {
+                                    self.bump();
+                                    text.push(q);
+                                } else {
+                                    break;
+                                }
+                            }
+                            Some(c) => text.push(c),
+                        }
+                    }
+                }
+            }
+            // Unquoted text (or what follows a closing quote) up to the field's end.
+            let mut ended_record = false;
+            loop {
+                match self.chars.peek().copied() {
+                    None => break,
+                    Some('\n' | '\r') => break,
+                    Some(c) if Some(c) == self.comment => {
+                        self.skip_to_eol();
+                        break;
+                    }
+                    Some(c) if ws && c.is_whitespace() => break,
+                    Some(c) if Some(c) == self.opts.delimiter => {
+                        self.bump();
+                        // A delimiter right before the end still makes an empty field.
+                        if matches!(self.chars.peek(), None | Some('\n' | '\r')) {
+                            fields.push(Field {
+                                text: std::mem::take(&mut text),
+                                line,
+                                column,
+                            });
+                            fields.push(Field {
+                                text: String::new(),
+                                line: self.line,
+                                column: self.column,
+                            });
+                            self.bump();
+                            ended_record = true;
+                        }
+                        break;
+                    }
+                    Some(_) => {
+                        let c = self.bump().expect("peeked");
+                        text.push(c);
+                    }
+                }
+            }
+            if ended_record {
+                return Some(Record {
+                    line: start_line,
+                    fields,
+                });
+            }
+            fields.push(Field { text, line, column });
+        }
+    }
+}
+
+/// Where each input column goes in a record: byte offset and scalar type.
+struct Column {
+    offset: usize,
+    scalar: Scalar,
+}
+
+fn columns_of(dtype: &DType) -> Vec<Column> {
+    let mut out = Vec::new();
+    for LeafField {
+        offset,
+        dtype: scalar,
+        shape,
+        strides,
+        ..
+    } in dtype.leaf_fields()
+    {
+        let n: usize = shape.iter().product();
+        let mut idx = vec![0usize; shape.len()];
+        for _ in 0..n {
+            let extra: usize = idx.iter().zip(&strides).map(|(i, s)| i * s).sum();
+            out.push(Column {
+                offset: offset + extra,
+                scalar,
+            });
+            for ax in (0..idx.len()).rev() {
+                idx[ax] += 1;
+                if idx[ax] < shape[ax] {
+                    break;
+                }
+                idx[ax] = 0;
+            }
+        }
+    }
+    out
+}
+
+/// Decode input bytes with the chosen encoding.
+fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, str>> {
+    match encoding {
+        Encoding::Latin1 => Ok(std::borrow::Cow::Owned(
+            bytes.iter().map(|&b| b as char).collect(),
+        )),
+        Encoding::Utf8 => match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+            Err(e) => {
+                let before = &bytes[..e.valid_up_to()];
+                let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                let column = std::str::from_utf8(before)
+                    .map_or(0, |s| s.rsplit('\n').next().unwrap_or("").chars().count())
+                    as u64
+                    + 1;
+                Err(Error::new(
+                    ErrorKind::Data,
+                    "the input is not valid UTF-8: give the encoding (latin-1?)",
+                )
+                .at(Location::Line { line, column }))
+            }
+        },
+    }
+}
+
+/// `np.loadtxt` on text.
+///
+/// # Errors
+/// Invalid option combinations ([`ErrorKind::Argument`]); a field that does not convert, or
+/// a row with the wrong number of columns ([`ErrorKind::Data`], at the physical line and
+/// column).
+pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
+    options.validate()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let multi =
+        options.comments.len() > 1 || options.comments.iter().any(|c| c.chars().count() > 1);
+    // Several or multi-character comment markers: NumPy cuts each line at each marker
+    // before tokenizing (no quotes are allowed then).
+    let pre_cut: Option<String> = if multi {
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let (body, nl) = match line.strip_suffix('\n') {
+                Some(b) => (b, "\n"),
+                None => (line, ""),
+            };
+            let mut cut = body;
+            for c in &options.comments {
+                if let Some(i) = cut.find(c.as_str()) {
+                    cut = &cut[..i];
+                }
+            }
+            out.push_str(cut);
+            out.push_str(nl);
+        }
+        Some(out)
+    } else {
+        None
+    };
+    let source = pre_cut.as_deref().unwrap_or(text);
+    let mut tok = Tokenizer::new(source, options);
+
+    let structured = options.dtype.has_fields();
+    let struct_cols = if structured {
+        columns_of(&options.dtype)
+    } else {
+        Vec::new()
+    };
+    // A dtype without fields is a scalar here: subarray dtypes were refused above.
+    let plain: Option<Scalar> = if structured {
+        None
+    } else {
+        Some(
+            *options
+                .dtype
+                .as_scalar()
+                .ok_or_else(|| arg("unsupported dtype for text"))?,
+        )
+    };
+    let itemsize = options.dtype.itemsize();
+
+    let mut data: Vec<u8> = Vec::new();
+    let mut rows = 0usize;
+    let mut ncols: Option<usize> = None;
+    while let Some(rec) = tok.next_record() {
+        if rec.line <= options.skiprows as u64 {
+            // Skipped physical lines (a quoted field cannot start there).
+            continue;
+        }
+        if rec.fields.is_empty() {
+            continue;
+        }
+        if options.max_rows.is_some_and(|m| rows >= m) {
+            break;
+        }
+        // Select columns.
+        let fields: Vec<&Field> = match &options.usecols {
+            None => rec.fields.iter().collect(),
+            Some(cols) => {
+                let n = rec.fields.len() as isize;
+                let mut v = Vec::with_capacity(cols.len());
+                for &c in cols {
+                    let k = if c < 0 { c + n } else { c };
+                    if k < 0 || k >= n {
+                        return Err(Error::new(
+                            ErrorKind::Data,
+                            format!("invalid column index {c} for a row with {n} columns"),
+                        )
+                        .at(Location::Line {
+                            line: rec.line,
+                            column: 1,
+                        }));
+                    }
+                    v.push(&rec.fields[k as usize]);
+                }
+                v
+            }
+        };
+        let expected = if structured {
+            struct_cols.len()
+        } else {
+            *ncols.get_or_insert(fields.len())
+        };
+        if fields.len() != expected {
+            let msg = if structured {
+                format!(
+                    "the dtype needs {expected} columns but the row has {}; use usecols to select a subset",
+                    fields.len()
+                )
+            } else {
+                format!(
+                    "the number of columns changed from {expected} to {}; use usecols to select a subset",
+                    fields.len()
+                )
+            };
+            return Err(Error::new(ErrorKind::Data, msg).at(Location::Line {
+                line: rec.line,
+                column: 1,
+            }));
+        }
+        let record_size = if structured {
+            itemsize
+        } else {
+            itemsize * expected
+        };
+        let start = data.len();
+        data.resize(start + record_size, 0);
+        let out = &mut data[start..];
+        for (k, f) in fields.iter().enumerate() {
+            let (offset, sc) = match plain {
+                None => (struct_cols[k].offset, struct_cols[k].scalar),
+                Some(s) => (k * itemsize, s),
+            };
+            if convert(&sc, &f.text, &mut out[offset..offset + sc.size()]).is_err() {
+                let shown: String = f.text.chars().take(60).collect();
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    format!(
+                        "could not convert {shown:?} to {} (field {} of the row; NumPy counts this \
+                         as data row {})",
+                        sc.name(),
+                        k + 1,
+                        rows
+                    ),
+                )
+                .at(Location::Line {
+                    line: f.line,
+                    column: f.column,
+                }));
+            }
+        }
+        rows += 1;
+    }
+
+    // Shape as NumPy's reader, then ndmin.
+    let mut shape: Vec<usize> = if structured {
+        vec![rows]
+    } else {
+        vec![rows, ncols.unwrap_or(if rows == 0 { 0 } else { 1 })]
+    };
+    if rows == 0 && !structured {
+        shape = vec![0];
+    }
+    let ndmin = usize::from(options.ndmin);
+    if shape.len() > ndmin {
+        shape.retain(|&d| d != 1);
+    }
+    if shape.len() < ndmin {
+        if ndmin == 1 {
+            shape = vec![1];
+        } else if ndmin == 2 {
+            // atleast_2d(a).T
+            shape = match shape.as_slice() {
+                [] => vec![1, 1],
+                [n] => vec![*n, 1],
+                _ => shape,
+            };
+        }
+    }
+    let layout = Layout::contiguous(options.dtype.clone(), &shape, Order::C)?;
+    let buf = AlignedBuf::from_bytes(&data);
+    Array::from_parts(buf, layout)
+}
+
+/// `np.loadtxt` on bytes, decoded with [`LoadTxtOptions::encoding`].
+///
+/// # Errors
+/// As [`loadtxt_str`], and invalid UTF-8.
+pub fn loadtxt_bytes(bytes: &[u8], options: &LoadTxtOptions) -> Result<Array> {
+    let text = decode(bytes, options.encoding)?;
+    loadtxt_str(&text, options)
+}
+
+/// `np.loadtxt` on any reader.
+///
+/// # Errors
+/// As [`loadtxt_bytes`], and I/O errors.
+pub fn loadtxt_reader(mut reader: impl Read, options: &LoadTxtOptions) -> Result<Array> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    loadtxt_bytes(&bytes, options)
+}
+
+/// `np.loadtxt` on a file; a `.gz` file is decompressed on the fly.
+///
+/// # Errors
+/// As [`loadtxt_bytes`], and I/O errors with the path.
+pub fn loadtxt_path(path: &Path, options: &LoadTxtOptions) -> Result<Array> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        let err = Error::from(e);
+        Error::new(
+            err.kind(),
+            format!("cannot open {}: {}", path.display(), err.message()),
+        )
+    })?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        loadtxt_reader(flate2::read::MultiGzDecoder::new(file), options)
+    } else {
+        loadtxt_reader(std::io::BufReader::new(file), options)
+    }
+}

@@ -1,0 +1,8 @@
+//! Text: NumPy's `loadtxt` into structured or 2-D arrays.
+
+mod convert;
+mod loadtxt;
+
+pub use loadtxt::{
+    loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Encoding, LoadTxtOptions,
+};

@@ -1,0 +1,221 @@
+//! Every case of `fixtures/loadtxt.json` (NumPy's `loadtxt` on the same text and options,
+//! its result saved with `np.save`) must give the same `.npy` bytes through dtkit, or fail
+//! where NumPy fails — at the physical line the fixture names.
+#![cfg(target_endian = "little")]
+
+use dtkit::text::{loadtxt_str, LoadTxtOptions};
+use dtkit::{npy, DType, Location};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct File {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize, Debug)]
+struct Case {
+    name: String,
+    text: String,
+    options: serde_json::Value,
+    error_line: Option<u64>,
+    error: Option<String>,
+    npy: Option<String>,
+}
+
+fn options(v: &serde_json::Value) -> LoadTxtOptions {
+    let mut o = LoadTxtOptions::default();
+    if let Some(d) = v.get("dtype").and_then(|d| d.as_str()) {
+        o.dtype = DType::parse(d).unwrap();
+    }
+    if let Some(c) = v.get("comments") {
+        o.comments = match c.as_array() {
+            Some(list) => list
+                .iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+    }
+    if let Some(d) = v.get("delimiter").and_then(|d| d.as_str()) {
+        o.delimiter = d.chars().next();
+    }
+    if let Some(q) = v.get("quotechar").and_then(|d| d.as_str()) {
+        o.quotechar = q.chars().next();
+    }
+    if let Some(n) = v.get("skiprows").and_then(|d| d.as_u64()) {
+        o.skiprows = n as usize;
+    }
+    if let Some(n) = v.get("max_rows").and_then(|d| d.as_u64()) {
+        o.max_rows = Some(n as usize);
+    }
+    if let Some(n) = v.get("ndmin").and_then(|d| d.as_u64()) {
+        o.ndmin = n as u8;
+    }
+    if let Some(cols) = v.get("usecols").and_then(|d| d.as_array()) {
+        o.usecols = Some(cols.iter().map(|c| c.as_i64().unwrap() as isize).collect());
+    }
+    o
+}
+
+/// Which bytes of one element carry a value. NumPy's loadtxt allocates with `np.empty`,
+/// so padding bytes and the 6 unused bytes of each x87 long double hold whatever memory
+/// held before (dtkit writes zeros); those bytes are not compared.
+fn value_mask(dtype: &DType) -> Vec<bool> {
+    let mut mask = vec![false; dtype.itemsize()];
+    for leaf in dtype.leaf_fields() {
+        let size = leaf.dtype.size();
+        let (unit, used) = match (leaf.dtype.kind(), size) {
+            (dtkit::ScalarKind::Float, 16) => (16, 10),
+            (dtkit::ScalarKind::Complex, 32) => (16, 10),
+            _ => (size.max(1), size.max(1)),
+        };
+        let n: usize = leaf.shape.iter().product();
+        let mut idx = vec![0usize; leaf.shape.len()];
+        for _ in 0..n {
+            let base = leaf.offset
+                + idx
+                    .iter()
+                    .zip(&leaf.strides)
+                    .map(|(i, s)| i * s)
+                    .sum::<usize>();
+            for start in (0..size).step_by(unit) {
+                for b in &mut mask[base + start..base + start + used.min(size - start)] {
+                    *b = true;
+                }
+            }
+            for ax in (0..idx.len()).rev() {
+                idx[ax] += 1;
+                if idx[ax] < leaf.shape[ax] {
+                    break;
+                }
+                idx[ax] = 0;
+            }
+        }
+    }
+    mask
+}
+
+/// Compare two .npy files: headers exactly, data where it carries values.
+fn same_npy(ours: &[u8], numpy: &[u8]) -> bool {
+    let opts = npy::ReadOptions::default();
+    let (Ok((h1, _)), Ok((h2, _))) = (npy::view(ours, &opts), npy::view(numpy, &opts)) else {
+        return false;
+    };
+    if ours.len() != numpy.len() || ours[..h1.data_offset] != numpy[..h2.data_offset] {
+        return false;
+    }
+    let mask = value_mask(&h1.dtype);
+    let size = h1.dtype.itemsize().max(1);
+    ours[h1.data_offset..]
+        .iter()
+        .zip(&numpy[h2.data_offset..])
+        .enumerate()
+        .all(|(k, (a, b))| a == b || !mask[k % size])
+}
+
+#[test]
+fn loadtxt_agrees_with_numpy() {
+    let path = format!("{}/fixtures/loadtxt.json", env!("CARGO_MANIFEST_DIR"));
+    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(file.cases.len() >= 80);
+    let mut bad = Vec::new();
+    for case in &file.cases {
+        let result = loadtxt_str(&case.text, &options(&case.options));
+        match (&case.npy, &case.error, result) {
+            (Some(want), _, Ok(a)) => {
+                let mut out = Vec::new();
+                npy::write(&a.view(), &mut out).unwrap();
+                let want_bytes: Vec<u8> = (0..want.len() / 2)
+                    .map(|i| u8::from_str_radix(&want[2 * i..2 * i + 2], 16).unwrap())
+                    .collect();
+                if !same_npy(&out, &want_bytes) {
+                    let shown = String::from_utf8_lossy(&out[10..out.len().min(140)]).into_owned();
+                    bad.push(format!("{}: dtkit wrote {shown:?} ...", case.name));
+                }
+            }
+            (Some(_), _, Err(e)) => {
+                bad.push(format!("{}: dtkit fails ({e}), NumPy succeeds", case.name))
+            }
+            (None, Some(np), Ok(a)) => bad.push(format!(
+                "{}: dtkit gives shape {:?}, NumPy: {np}",
+                case.name,
+                a.shape()
+            )),
+            (None, Some(_), Err(e)) => {
+                if let Some(line) = case.error_line {
+                    match e.location() {
+                        Some(Location::Line { line: l, .. }) if l == line => {}
+                        other => bad.push(format!(
+                            "{}: error at {other:?}, expected line {line}: {e}",
+                            case.name
+                        )),
+                    }
+                }
+            }
+            (None, None, _) => bad.push(format!("{}: fixture has no outcome", case.name)),
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} of {} cases disagree:\n{}",
+        bad.len(),
+        file.cases.len(),
+        bad.join("\n")
+    );
+}
+
+/// The seed exercise: word ranks with `%` comments, sorted by frequency, through `.npz`.
+#[test]
+fn seed_words_sorted_by_frequency_through_npz() {
+    use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
+    use dtkit::{Array, Order};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let opts = LoadTxtOptions {
+        dtype: DType::parse(
+            "[('rank','i8'),('lemma','S8'),('frequency','i8'),('dispersion','f8')]",
+        )
+        .unwrap(),
+        comments: vec!["%".to_owned()],
+        ..LoadTxtOptions::default()
+    };
+    let words = dtkit::text::loadtxt_path(&dir.join("words.txt"), &opts).unwrap();
+    assert_eq!(words.shape(), &[20]);
+    assert_eq!(words.dtype().itemsize(), 32);
+    // Sort the records by frequency (ties broken by the other fields, as np.sort does).
+    let v = words.view();
+    let freq = v
+        .clone()
+        .field("frequency")
+        .unwrap()
+        .to_vec::<i64>()
+        .unwrap();
+    let mut order: Vec<usize> = (0..freq.len()).collect();
+    order.sort_by_key(|&i| (freq[i], v.element_bytes(&[i]).unwrap().to_vec()));
+    let mut sorted = Vec::new();
+    for &i in &order {
+        sorted.extend_from_slice(v.element_bytes(&[i]).unwrap());
+    }
+    let sorted = Array::from_bytes(&sorted, words.dtype().clone(), &[20], Order::C).unwrap();
+    // NumPy's np.sort(words, order='frequency'), saved by the fixture generator.
+    let mut ours = Vec::new();
+    npy::write(&sorted.view(), &mut ours).unwrap();
+    assert_eq!(ours, std::fs::read(dir.join("words_sorted.npy")).unwrap());
+    // Through an archive and back.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("words.npz");
+    let mut w = NpzWriter::create(&path, true).unwrap();
+    w.add("words", &sorted.view()).unwrap();
+    w.finish().unwrap();
+    let Member::Array(_, back) = Npz::open(&path, &NpzOptions::default())
+        .unwrap()
+        .load("words")
+        .unwrap()
+    else {
+        panic!("an array")
+    };
+    assert_eq!(back.buffer().as_bytes(), sorted.buffer().as_bytes());
+    assert_eq!(
+        back.view().value(&[0]).unwrap().to_string(),
+        "(20, b'this', 1885366, 0.99)"
+    );
+}
