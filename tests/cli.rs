@@ -318,7 +318,7 @@ fn dtconvert_refuses_what_it_cannot_do_yet() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("between raw dumps, .npy files and .npz archives"),
+        stderr(&o).contains("writes raw dumps, .npy and .npz"),
         "{}",
         stderr(&o)
     );
@@ -433,4 +433,46 @@ fn raw_field_views_and_values() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("\"az\", \"el\""), "{}", stderr(&o));
+}
+
+#[test]
+fn dtconvert_text_to_npy_and_errors_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("words.npy");
+    let words = fixture("words.txt");
+    let spec = "[('rank','i8'),('lemma','S8'),('frequency','i8'),('dispersion','f8')]";
+    let o = dtconvert(&[
+        words.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--comments",
+        "%",
+        "--dtype",
+        spec,
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let (h, v) = dtkit::npy::view(&bytes, &dtkit::npy::ReadOptions::default()).unwrap();
+    assert_eq!(h.shape, vec![20]);
+    assert_eq!(
+        v.value(&[10]).unwrap().to_string(),
+        "(11, b'I', 3978265, 0.98)"
+    );
+    // A bad value: exit 2, the physical line and column in the message.
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(&csv, "# header\n1,2\n3,x\n").unwrap();
+    let o = dtconvert(&[
+        csv.to_str().unwrap(),
+        dir.path().join("bad.npy").to_str().unwrap(),
+        "--delimiter",
+        ",",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("could not convert \"x\" to float64"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("line 3, column 3"), "{}", stderr(&o));
+    assert!(!dir.path().join("bad.npy").exists());
 }

@@ -15,6 +15,7 @@ use dtkit::inspect::{self, CliError};
 use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
+use dtkit::text::{loadtxt_path, Encoding, LoadTxtOptions};
 use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
 const EXAMPLES: &str = "\
@@ -23,6 +24,8 @@ Examples:
     dtconvert dump.be dump.bin --dtype '[(\"t\",\">u8\"),(\"v\",\">f4\",(3,))]' --offset 64 --byteorder native
   A raw dump to .npy, as NumPy's np.save(np.fromfile(...)) would write it:
     dtconvert fixtures/raw/medkit_radar.bin radar.npy --dtype @formats/medkit_radar.dtype
+  Word ranks in a text file with % comments to .npy:
+    dtconvert words.txt words.npy --comments % --dtype \"[('rank','i8'),('lemma','S8'),('frequency','i8'),('dispersion','f8')]\"
   Every member of an archive, compressed on every core:
     dtconvert data.npz small.npz --compress
   One member of an archive, made native:
@@ -61,6 +64,35 @@ struct Cli {
     /// Output byte order
     #[arg(long, value_enum, default_value = "keep")]
     byteorder: OrderChoice,
+    /// Text input: comment marker (repeatable; default #)
+    #[arg(long, value_name = "STR")]
+    comments: Vec<String>,
+    /// Text input: no comment markers at all
+    #[arg(long)]
+    no_comments: bool,
+    /// Text input: field delimiter (default: runs of whitespace)
+    #[arg(long, value_name = "CHAR")]
+    delimiter: Option<String>,
+    /// Text input: physical lines to skip first
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    skiprows: usize,
+    /// Text input: most data rows to read
+    #[arg(long, value_name = "N")]
+    max_rows: Option<usize>,
+    /// Text input: columns to read (negative counts from the end)
+    #[arg(
+        long,
+        value_name = "I,J,..",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    usecols: Option<Vec<isize>>,
+    /// Text input: quote character
+    #[arg(long, value_name = "CHAR")]
+    quotechar: Option<String>,
+    /// Text input: encoding
+    #[arg(long, value_enum, default_value = "utf-8")]
+    encoding: EncodingArg,
     /// .npz input: member to convert (repeatable; default: every member when OUTPUT is .npz,
     /// else the only member)
     #[arg(long, value_name = "NAME")]
@@ -83,6 +115,14 @@ enum Kind {
     Text,
     Jsonl,
     Raw,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "latin-1", alias = "latin1")]
+    Latin1,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -132,12 +172,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if matches!(from, Kind::Text | Kind::Jsonl) || matches!(to, Kind::Text | Kind::Jsonl) {
+    if from == Kind::Jsonl || matches!(to, Kind::Text | Kind::Jsonl) {
         return Err(CliError::input(
             format!(
                 "converting {from:?} to {to:?} is not available in this version: dtconvert \
-                 converts between raw dumps, .npy files and .npz archives (use --from / --to to \
-                 force a kind)"
+                 reads raw dumps, text, .npy and .npz, and writes raw dumps, .npy and .npz \
+                 (use --from / --to to force a kind)"
             )
             .to_lowercase(),
         ));
@@ -266,6 +306,40 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                     Member::Bytes(_) => {}
                 }
             }
+        }
+        Kind::Text => {
+            let one = |s: &Option<String>, what: &str| -> Result<Option<char>, CliError> {
+                match s.as_deref() {
+                    None => Ok(None),
+                    Some("\\t") => Ok(Some('\t')),
+                    Some(t) if t.chars().count() == 1 => Ok(t.chars().next()),
+                    Some(t) => Err(CliError::input(format!(
+                        "--{what} must be one character, got {t:?}"
+                    ))),
+                }
+            };
+            let mut options = LoadTxtOptions {
+                delimiter: one(&cli.delimiter, "delimiter")?,
+                quotechar: one(&cli.quotechar, "quotechar")?,
+                skiprows: cli.skiprows,
+                max_rows: cli.max_rows,
+                usecols: cli.usecols.clone(),
+                encoding: match cli.encoding {
+                    EncodingArg::Utf8 => Encoding::Utf8,
+                    EncodingArg::Latin1 => Encoding::Latin1,
+                },
+                ..LoadTxtOptions::default()
+            };
+            if let Some(spec) = &cli.dtype {
+                options.dtype = inspect::parse_cli_spec(spec, cli.align)?;
+            }
+            if cli.no_comments {
+                options.comments.clear();
+            } else if !cli.comments.is_empty() {
+                options.comments.clone_from(&cli.comments);
+            }
+            let array = loadtxt_path(&cli.input, &options).map_err(ctx)?;
+            sources.push(("arr_0".to_owned(), Source::Owned(array)));
         }
         _ => {
             let Some(spec) = &cli.dtype else {
