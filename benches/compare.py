@@ -75,6 +75,7 @@ NPY_CODE = {
     "savez": "np.savez(extra[0], arr_0=arr); out = None",
     "savezc": "np.savez_compressed(extra[0], arr_0=arr); out = None",
     "npzload": "z = np.load(path); out = z[extra[0]]; z.close()",
+    "loadtxt": "out = np.loadtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
 }
 
 
@@ -84,6 +85,12 @@ def numpy_npy_child(op, path, extra):
         import numpy as np
         path, extra = {str(path)!r}, {extra!r}
         arr = np.load(path) if {op!r} in ("savez", "savezc") else None
+        if {op!r} == "loadtxt":
+            import ast
+            try:
+                dt = np.dtype(ast.literal_eval(extra[0]))
+            except Exception:
+                dt = np.dtype(extra[0])
         best = float("inf")
         for _ in range(3):
             t = time.perf_counter()
@@ -141,6 +148,37 @@ def npy_workloads(exe, tmp, rec_path, rec_dt, rng):
     return rows
 
 
+def text_workloads(exe, tmp, rng):
+    """np.loadtxt on ~100 MB of mixed whitespace records and of a 10-column float CSV."""
+    mb = max(4, MB // 10)
+    mixed = tmp / f"mixed_{mb}.txt"
+    if not mixed.exists():
+        n = (mb << 20) // 40
+        ranks = np.arange(n)
+        words = np.array(["alpha", "be", "gamma", "delta", "epsilon"])[ranks % 5]
+        freq = rng.integers(0, 10**8, n)
+        disp = rng.random(n).round(4)
+        with open(mixed, "w") as f:
+            f.write("# rank lemma frequency dispersion\n")
+            for r, w, q, d in zip(ranks, words, freq, disp):
+                f.write(f"{r} {w} {q} {d}\n")
+    csv = tmp / f"floats_{mb}.csv"
+    if not csv.exists():
+        n = (mb << 20) // 200
+        np.savetxt(csv, rng.standard_normal((n, 10)), delimiter=",", fmt="%.15g")
+    spec = "[('rank','i8'),('lemma','S8'),('frequency','i8'),('dispersion','f8')]"
+    rows = []
+    for path, dspec, extra, what in [
+        (mixed, spec, [spec], "loadtxt: mixed records (i8, S8, i8, f8), whitespace"),
+        (csv, "f8", ["f8", ","], "loadtxt: 10-column float CSV"),
+    ]:
+        dk = child([str(exe), "loadtxt", str(path), dspec] + ([","] if len(extra) > 1 else []))
+        np_ = numpy_npy_child("loadtxt", path, extra)
+        same = dk["check"] == np_["check"] and dk["out_bytes"] == np_["out_bytes"]
+        rows.append((what, path.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
+    return rows
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "rawbench"], cwd=ROOT, check=True)
     exe = ROOT / "target" / "release" / "examples" / "rawbench"
@@ -183,6 +221,12 @@ def main():
     for what, size, tn, td, rn, rd, same, note in npy_rows:
         print(f"{what:52s} {size:6.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {rn:7.0f} {rd:7.0f} {str(same):>5s}  {note}")
     print("(RSS: each process's own peak resident memory in MiB; NumPy's includes the interpreter)")
+    text_rows = text_workloads(exe, tmp, rng)
+    print()
+    print(f"{'text workload':52s} {'MiB':>6s} {'numpy s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'np MB/s':>7s} {'dk MB/s':>7s} {'same':>5s}")
+    for what, size, tn, td, rn, rd, same in text_rows:
+        print(f"{what:52s} {size:6.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {size / tn:7.1f} {size / td:7.1f} {str(same):>5s}")
+    npy_rows += [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "") for r in text_rows]
     if not all(r[-1] for r in rows) or not all(r[6] for r in npy_rows):
         sys.exit("dtkit and NumPy produced different bytes")
 

@@ -10,6 +10,7 @@
 //! rawbench savez    FILE OUT                # np.savez of an .npy's array (stored)
 //! rawbench savezc   FILE OUT                # np.savez_compressed of an .npy's array
 //! rawbench npzload  FILE KEY                # np.load(npz)[key]
+//! rawbench loadtxt  FILE DTYPE [DELIM]      # np.loadtxt
 //! ```
 //! Each operation runs 3 times on a warm map; the best time is reported.
 
@@ -87,6 +88,17 @@ fn npy_ops(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
                 Ok((std::fs::metadata(out)?.len() as usize, 0))
             })?
         }
+        "loadtxt" => {
+            let mut o = dtkit::text::LoadTxtOptions {
+                dtype: dtkit::DType::parse(&args[3])?,
+                ..Default::default()
+            };
+            o.delimiter = args.get(4).and_then(|d| d.chars().next());
+            best_of_3(|| {
+                let a = dtkit::text::loadtxt_path(file, &o)?;
+                Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
+            })?
+        }
         "npzload" => best_of_3(|| {
             let mut z = Npz::open(file, &NpzOptions::default())?;
             match z.load(&args[3])? {
@@ -104,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     if matches!(
         args[1].as_str(),
-        "npyload" | "npyfield" | "savez" | "savezc" | "npzload"
+        "npyload" | "npyfield" | "savez" | "savezc" | "npzload" | "loadtxt"
     ) {
         return npy_ops(&args);
     }

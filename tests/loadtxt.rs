@@ -119,8 +119,12 @@ fn loadtxt_agrees_with_numpy() {
     let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(file.cases.len() >= 80);
     let mut bad = Vec::new();
-    for case in &file.cases {
-        let result = loadtxt_str(&case.text, &options(&case.options));
+    for (case, general) in file.cases.iter().flat_map(|c| [(c, false), (c, true)]) {
+        let result = if general {
+            dtkit::text::loadtxt_str_general(&case.text, &options(&case.options))
+        } else {
+            loadtxt_str(&case.text, &options(&case.options))
+        };
         match (&case.npy, &case.error, result) {
             (Some(want), _, Ok(a)) => {
                 let mut out = Vec::new();
@@ -130,7 +134,10 @@ fn loadtxt_agrees_with_numpy() {
                     .collect();
                 if !same_npy(&out, &want_bytes) {
                     let shown = String::from_utf8_lossy(&out[10..out.len().min(140)]).into_owned();
-                    bad.push(format!("{}: dtkit wrote {shown:?} ...", case.name));
+                    bad.push(format!(
+                        "{} (general={general}): dtkit wrote {shown:?} ...",
+                        case.name
+                    ));
                 }
             }
             (Some(_), _, Err(e)) => {
@@ -217,5 +224,62 @@ fn seed_words_sorted_by_frequency_through_npz() {
     assert_eq!(
         back.view().value(&[0]).unwrap().to_string(),
         "(20, b'this', 1885366, 0.99)"
+    );
+}
+
+/// Inputs large enough to be split over threads give the same array, or the same first
+/// error at the same line, as the general tokenizer.
+#[test]
+fn parallel_parsing_matches_the_general_path() {
+    let dtype =
+        DType::parse("[('rank','<i8'),('lemma','S8'),('frequency','<i8'),('dispersion','<f8')]")
+            .unwrap();
+    let mut text = String::from("# rank lemma frequency dispersion\n");
+    for i in 0..300_000u64 {
+        text.push_str(&format!(
+            "{i} w{} {} {}.{}\n",
+            i % 97,
+            i * 31 % 100_003,
+            i % 7,
+            i % 1000
+        ));
+        if i % 5000 == 0 {
+            text.push_str("# a comment line\n\n");
+        }
+    }
+    assert!(text.len() > 5 << 20, "{}", text.len());
+    let opts = LoadTxtOptions {
+        dtype,
+        ..LoadTxtOptions::default()
+    };
+    let fast = loadtxt_str(&text, &opts).unwrap();
+    let general = dtkit::text::loadtxt_str_general(&text, &opts).unwrap();
+    assert_eq!(fast.shape(), &[300_000]);
+    assert_eq!(fast.buffer().as_bytes(), general.buffer().as_bytes());
+    // Two bad values far apart: both paths report the first, at the same line and row.
+    let mut bad = text.clone();
+    let late = bad.rfind("w3 ").unwrap();
+    bad.replace_range(late..late + 2, "w3 zz");
+    let early = bad.find("\n1000 ").unwrap() + 1;
+    bad.replace_range(early..early + 4, "1x00");
+    let e1 = loadtxt_str(&bad, &opts).unwrap_err();
+    let e2 = dtkit::text::loadtxt_str_general(&bad, &opts).unwrap_err();
+    assert_eq!(e1.location(), e2.location(), "{e1} / {e2}");
+    assert_eq!(e1.message(), e2.message());
+    assert!(e1.message().contains("\"1x00\""), "{e1}");
+    // Plain dtypes: a column count that changes in a later chunk is found too.
+    let mut grid = String::new();
+    for i in 0..400_000 {
+        grid.push_str(&format!("{i} {} {}\n", i + 1, i + 2));
+    }
+    grid.push_str("1 2\n");
+    let e = loadtxt_str(&grid, &LoadTxtOptions::default()).unwrap_err();
+    assert_eq!(
+        e.location(),
+        Some(Location::Line {
+            line: 400_001,
+            column: 1
+        }),
+        "{e}"
     );
 }

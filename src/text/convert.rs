@@ -7,9 +7,14 @@ use crate::dtype::{ByteOrder, Scalar, ScalarKind};
 /// Why a field did not convert: the expected type is named by the caller.
 pub(crate) type ConvResult = std::result::Result<(), ()>;
 
-/// Python's whitespace for `str.strip()` (Unicode `White_Space`).
+/// Python's whitespace for `str.strip()` (Unicode `White_Space`), with an ASCII fast path.
 fn strip(s: &str) -> &str {
-    s.trim_matches(char::is_whitespace)
+    let t = s.trim_ascii();
+    if t.is_ascii() {
+        t
+    } else {
+        t.trim_matches(char::is_whitespace)
+    }
 }
 
 fn put_int(out: &mut [u8], v: i128, order: ByteOrder) {
@@ -25,16 +30,23 @@ fn put_int(out: &mut [u8], v: i128, order: ByteOrder) {
 }
 
 fn parse_int(text: &str) -> Option<i128> {
-    let t = strip(text);
-    let (neg, digits) = match t.as_bytes().first() {
+    let t = strip(text).as_bytes();
+    let (neg, digits) = match t.first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 38 {
+    if digits.is_empty() || digits.len() > 38 {
         return None;
     }
-    let v: i128 = digits.parse().ok()?;
+    let mut v: i128 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i128::from(d);
+    }
     Some(if neg { -v } else { v })
 }
 
@@ -42,16 +54,15 @@ fn parse_int(text: &str) -> Option<i128> {
 /// case, an optional sign, surrounding whitespace; no `_`, no hex.
 pub(crate) fn parse_float(text: &str) -> Option<f64> {
     let t = strip(text);
-    if t.is_empty() || t.contains('_') {
-        return None;
-    }
     let body = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let lower = body.to_ascii_lowercase();
-    if matches!(lower.as_str(), "inf" | "infinity" | "nan") {
-        let v = if lower == "nan" {
+    let first = *body.as_bytes().first()?;
+    if first.is_ascii_alphabetic() {
+        let v = if body.eq_ignore_ascii_case("nan") {
             f64::NAN
-        } else {
+        } else if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("infinity") {
             f64::INFINITY
+        } else {
+            return None;
         };
         return Some(if t.starts_with('-') { -v } else { v });
     }

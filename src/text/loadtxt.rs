@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::convert::convert;
+use super::fast::Parsed;
 use crate::array::{AlignedBuf, Array, Layout, Order};
 use crate::dtype::{DType, LeafField, Scalar};
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -419,6 +420,100 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
     };
     let itemsize = options.dtype.itemsize();
 
+    let fast = if FORCE_GENERAL.with(std::cell::Cell::get) {
+        None
+    } else {
+        fast_path(text, options, &struct_cols, plain, itemsize)
+    };
+    let (data, rows, ncols) = match fast {
+        Some(r) => r?,
+        None => general(&mut tok, options, &struct_cols, plain, itemsize)?,
+    };
+    shape_result(options, data, rows, ncols)
+}
+
+thread_local! {
+    static FORCE_GENERAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `loadtxt_str` through the general tokenizer only, so that tests can compare both paths.
+#[doc(hidden)]
+pub fn loadtxt_str_general(text: &str, options: &LoadTxtOptions) -> Result<Array> {
+    FORCE_GENERAL.with(|f| f.set(true));
+    let r = loadtxt_str(text, options);
+    FORCE_GENERAL.with(|f| f.set(false));
+    r
+}
+
+/// The fast path (see `fast.rs`) when the options and the text allow it.
+fn fast_path(
+    text: &str,
+    options: &LoadTxtOptions,
+    struct_cols: &[Column],
+    plain: Option<Scalar>,
+    itemsize: usize,
+) -> Option<Result<Parsed>> {
+    let comment = match options.comments.as_slice() {
+        [] => None,
+        [c] if c.len() == 1 && c.is_ascii() => Some(c.as_bytes()[0]),
+        _ => return None,
+    };
+    let delimiter = match options.delimiter {
+        None => None,
+        Some(d) if d.is_ascii() => Some(d as u8),
+        Some(_) => return None,
+    };
+    if options.quotechar.is_some() {
+        return None;
+    }
+    // A lone carriage return is a line break the fast path does not split on.
+    let bytes = text.as_bytes();
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    // Skip `skiprows` physical lines.
+    let mut start = 0usize;
+    for _ in 0..options.skiprows {
+        match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(n) => start += n + 1,
+            None => {
+                start = bytes.len();
+                break;
+            }
+        }
+    }
+    let columns: Vec<super::fast::Target> = struct_cols
+        .iter()
+        .map(|c| super::fast::Target {
+            offset: c.offset,
+            scalar: c.scalar,
+        })
+        .collect();
+    let plan = super::fast::Plan {
+        comment,
+        delimiter,
+        usecols: options.usecols.as_deref(),
+        columns: &columns,
+        plain,
+        itemsize,
+        max_rows: options.max_rows,
+    };
+    Some(super::fast::parse_all(
+        &text[start..],
+        &plan,
+        options.skiprows as u64 + 1,
+    ))
+}
+
+/// The general tokenizer: quotes, several comment markers, any newline convention.
+fn general(
+    tok: &mut Tokenizer<'_>,
+    options: &LoadTxtOptions,
+    struct_cols: &[Column],
+    plain: Option<Scalar>,
+    itemsize: usize,
+) -> Result<Parsed> {
+    let structured = plain.is_none();
     let mut data: Vec<u8> = Vec::new();
     let mut rows = 0usize;
     let mut ncols: Option<usize> = None;
@@ -511,7 +606,17 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
         }
         rows += 1;
     }
+    Ok((data, rows, ncols))
+}
 
+/// The shape NumPy's reader gives, then `ndmin`.
+fn shape_result(
+    options: &LoadTxtOptions,
+    data: Vec<u8>,
+    rows: usize,
+    ncols: Option<usize>,
+) -> Result<Array> {
+    let structured = options.dtype.has_fields();
     // Shape as NumPy's reader, then ndmin.
     let mut shape: Vec<usize> = if structured {
         vec![rows]
