@@ -180,16 +180,18 @@ fn f64_to_extended(v: f64) -> [u8; 16] {
 }
 
 fn put_float(out: &mut [u8], v: f64, order: ByteOrder) {
-    let mut bytes: Vec<u8> = match out.len() {
-        2 => f64_to_f16_bits(v).to_le_bytes().to_vec(),
-        4 => (v as f32).to_le_bytes().to_vec(),
-        8 => v.to_le_bytes().to_vec(),
-        _ => f64_to_extended(v).to_vec(),
-    };
-    if order == ByteOrder::Big {
-        bytes.reverse();
+    fn put<const N: usize>(out: &mut [u8], le: [u8; N], order: ByteOrder) {
+        out.copy_from_slice(&le);
+        if order == ByteOrder::Big {
+            out.reverse();
+        }
     }
-    out.copy_from_slice(&bytes);
+    match out.len() {
+        2 => put(out, f64_to_f16_bits(v).to_le_bytes(), order),
+        4 => put(out, (v as f32).to_le_bytes(), order),
+        8 => put(out, v.to_le_bytes(), order),
+        _ => put(out, f64_to_extended(v), order),
+    }
 }
 
 /// Convert `text` into the bytes of `scalar` in `out` (exactly `scalar.size()` bytes).
