@@ -1,11 +1,13 @@
-//! Text: NumPy's `loadtxt` into structured or 2-D arrays.
+//! Text: NumPy's `loadtxt` into structured or 2-D arrays, and `savetxt` back.
 
 mod convert;
 mod fast;
 mod loadtxt;
+mod savetxt;
 
 #[doc(hidden)]
 pub use loadtxt::loadtxt_str_general;
 pub use loadtxt::{
     loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Encoding, LoadTxtOptions,
 };
+pub use savetxt::{savetxt, savetxt_path, Fmt, SaveTxtOptions};
