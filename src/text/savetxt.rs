@@ -452,11 +452,7 @@ pub fn savetxt(view: &ArrayView<'_>, out: &mut dyn Write, options: &SaveTxtOptio
             .replace('\n', &format!("\n{}", options.comments));
         write!(out, "{}{h}{nl}", options.comments)?;
     }
-    let rows = if view.ndim() == 1 {
-        view.shape()[0]
-    } else {
-        view.shape()[0]
-    };
+    let rows = view.shape()[0];
     for r in 0..rows {
         let values: Vec<Value> = if structured {
             match view.value(&[r])? {
@@ -538,7 +534,7 @@ mod tests {
         assert_eq!(f("%.18e", Value::Float(1.0)), "1.000000000000000000e+00");
         assert_eq!(f("%.3e", Value::Float(-12345.678)), "-1.235e+04");
         assert_eq!(f("%e", Value::Float(1e-300)), "1.000000e-300");
-        assert_eq!(f("%10.3f", Value::Float(3.14159)), "     3.142");
+        assert_eq!(f("%10.3f", Value::Float(12.34567)), "    12.346");
         assert_eq!(f("%-8.2f|", Value::Float(2.5)), "2.50    ");
         assert_eq!(f("%+d", Value::Int(5)), "+5");
         assert_eq!(f("%05d", Value::Int(-42)), "-0042");
