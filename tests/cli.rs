@@ -309,6 +309,7 @@ fn dtconvert_npy_round_trips_numpy_files_byte_for_byte() {
 fn dtconvert_refuses_what_it_cannot_do_yet() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.jsonl");
+    // (JSON lines output is not implemented yet.)
     let bin = fixture("raw/medkit_radar.bin");
     let o = dtconvert(&[
         bin.to_str().unwrap(),
@@ -318,7 +319,7 @@ fn dtconvert_refuses_what_it_cannot_do_yet() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("writes raw dumps, .npy and .npz"),
+        stderr(&o).contains("json lines are not yet"),
         "{}",
         stderr(&o)
     );
@@ -475,4 +476,34 @@ fn dtconvert_text_to_npy_and_errors_with_line_and_column() {
     );
     assert!(stderr(&o).contains("line 3, column 3"), "{}", stderr(&o));
     assert!(!dir.path().join("bad.npy").exists());
+}
+
+#[test]
+fn dtconvert_npy_to_text_as_savetxt() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("npy/i2_be_2d.npy");
+    let csv = dir.path().join("m.csv");
+    let o = dtconvert(&[
+        src.to_str().unwrap(),
+        csv.to_str().unwrap(),
+        "--fmt",
+        "%d",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "0,1,2,3\n4,5,6,7\n8,9,10,11\n"
+    );
+    // Structured records with one format per row, and back through loadtxt.
+    let words = fixture("npy/radar.npy");
+    let txt = dir.path().join("radar.txt");
+    let o = dtconvert(&[words.to_str().unwrap(), txt.to_str().unwrap(), "--quiet"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "nested records cannot be printed: {}",
+        stderr(&o)
+    );
+    assert!(!txt.exists());
 }

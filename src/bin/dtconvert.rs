@@ -15,7 +15,7 @@ use dtkit::inspect::{self, CliError};
 use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
-use dtkit::text::{loadtxt_path, Encoding, LoadTxtOptions};
+use dtkit::text::{loadtxt_path, savetxt_path, Encoding, Fmt, LoadTxtOptions, SaveTxtOptions};
 use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
 const EXAMPLES: &str = "\
@@ -26,6 +26,8 @@ Examples:
     dtconvert fixtures/raw/medkit_radar.bin radar.npy --dtype @formats/medkit_radar.dtype
   Word ranks in a text file with % comments to .npy:
     dtconvert words.txt words.npy --comments % --dtype \"[('rank','i8'),('lemma','S8'),('frequency','i8'),('dispersion','f8')]\"
+  A 2-D .npy as CSV with three decimals:
+    dtconvert matrix.npy matrix.csv --fmt %.3f
   Every member of an archive, compressed on every core:
     dtconvert data.npz small.npz --compress
   One member of an archive, made native:
@@ -100,6 +102,10 @@ struct Cli {
     /// .npz output: member name for a single array (default: the input member name, else arr_0)
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    /// Text output: the value format, as NumPy's savetxt fmt (default %.18e; several %
+    /// conversions format a whole row)
+    #[arg(long, value_name = "FMT")]
+    fmt: Option<String>,
     /// .npz output: deflate members like np.savez_compressed (on every core)
     #[arg(long)]
     compress: bool,
@@ -172,17 +178,18 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if from == Kind::Jsonl || matches!(to, Kind::Text | Kind::Jsonl) {
+    if from == Kind::Jsonl || to == Kind::Jsonl {
         return Err(CliError::input(
             format!(
                 "converting {from:?} to {to:?} is not available in this version: dtconvert \
-                 reads raw dumps, text, .npy and .npz, and writes raw dumps, .npy and .npz \
+                 reads and writes raw dumps, text, .npy and .npz (JSON lines are not yet \
+                 supported) \
                  (use --from / --to to force a kind)"
             )
             .to_lowercase(),
         ));
     }
-    if from != Kind::Raw || to == Kind::Npz {
+    if from != Kind::Raw || matches!(to, Kind::Npz | Kind::Text) {
         return convert_arrays(cli, from, to);
     }
     let Some(spec) = &cli.dtype else {
@@ -387,6 +394,28 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 w.add(name, &src.view())?;
             }
             w.finish()?;
+        }
+        Kind::Text => {
+            let view = outputs[0].1.view();
+            let ext = cli
+                .output
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let delimiter = match (cli.delimiter.as_deref(), ext.as_str()) {
+                (Some("\\t"), _) => "\t".to_owned(),
+                (Some(d), _) => d.to_owned(),
+                (None, "csv") => ",".to_owned(),
+                (None, "tsv") => "\t".to_owned(),
+                (None, _) => " ".to_owned(),
+            };
+            let options = SaveTxtOptions {
+                fmt: Fmt::Str(cli.fmt.clone().unwrap_or_else(|| "%.18e".to_owned())),
+                delimiter,
+                ..SaveTxtOptions::default()
+            };
+            savetxt_path(&view, &cli.output, &options).map_err(ctx)?;
         }
         _ => {
             let view = outputs[0].1.view();
