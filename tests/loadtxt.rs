@@ -283,3 +283,40 @@ fn parallel_parsing_matches_the_general_path() {
         "{e}"
     );
 }
+
+/// `fromregex` against NumPy (`fixtures/fromregex.json`).
+#[test]
+fn fromregex_agrees_with_numpy() {
+    let path = format!("{}/fixtures/fromregex.json", env!("CARGO_MANIFEST_DIR"));
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut bad = Vec::new();
+    for case in file["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let dtype = DType::parse(case["dtype"].as_str().unwrap()).unwrap();
+        let result = dtkit::text::fromregex_str(
+            case["text"].as_str().unwrap(),
+            case["pattern"].as_str().unwrap(),
+            &dtype,
+        );
+        match (case.get("npy").and_then(|v| v.as_str()), result) {
+            (Some(want), Ok(a)) => {
+                let want: Vec<u8> = (0..want.len() / 2)
+                    .map(|i| u8::from_str_radix(&want[2 * i..2 * i + 2], 16).unwrap())
+                    .collect();
+                let mut out = Vec::new();
+                npy::write(&a.view(), &mut out).unwrap();
+                if !same_npy(&out, &want) {
+                    bad.push(format!(
+                        "{name}: {:?}",
+                        String::from_utf8_lossy(&out[10..out.len().min(120)])
+                    ));
+                }
+            }
+            (Some(_), Err(e)) => bad.push(format!("{name}: dtkit fails: {e}")),
+            (None, Ok(a)) => bad.push(format!("{name}: dtkit gives {:?}, NumPy fails", a.shape())),
+            (None, Err(_)) => {}
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -1,10 +1,13 @@
-//! Text: NumPy's `loadtxt` into structured or 2-D arrays, and `savetxt` back.
+//! Text: NumPy's `loadtxt` and `fromregex` into structured or 2-D arrays, and `savetxt`
+//! back.
 
 mod convert;
 mod fast;
 mod loadtxt;
+mod regex;
 mod savetxt;
 
+pub use self::regex::fromregex_str;
 #[doc(hidden)]
 pub use loadtxt::loadtxt_str_general;
 pub use loadtxt::{
