@@ -320,3 +320,46 @@ fn fromregex_agrees_with_numpy() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Converters rewrite a column's text before it is parsed (NumPy's `converters`).
+#[test]
+fn converters_rewrite_columns() {
+    use std::sync::Arc;
+    let text = "1,2.5%,x\n2,10%,y\n";
+    let opts = LoadTxtOptions {
+        dtype: DType::parse("[('n','<i4'),('p','<f8'),('flag','?')]").unwrap(),
+        delimiter: Some(','),
+        converters: vec![
+            (
+                Some(1),
+                Arc::new(|s: &str| Ok(s.trim_end_matches('%').to_owned()))
+                    as dtkit::text::Converter,
+            ),
+            (
+                Some(-1),
+                Arc::new(|s: &str| Ok(if s == "x" { "1".into() } else { "0".into() })),
+            ),
+        ],
+        ..LoadTxtOptions::default()
+    };
+    let a = loadtxt_str(text, &opts).unwrap();
+    assert_eq!(a.view().value(&[0]).unwrap().to_string(), "(1, 2.5, True)");
+    assert_eq!(
+        a.view().value(&[1]).unwrap().to_string(),
+        "(2, 10.0, False)"
+    );
+    // A converter's error names the line and column of the field.
+    let pct: dtkit::text::Converter = Arc::new(|s: &str| Ok(s.trim_end_matches('%').to_owned()));
+    let others: dtkit::text::Converter = Arc::new(|s: &str| match s {
+        "x" => Ok("1".into()),
+        "y" => Err("no y".into()),
+        other => Ok(other.into()),
+    });
+    let failing = LoadTxtOptions {
+        converters: vec![(Some(1), pct), (None, others)],
+        ..opts
+    };
+    let e = loadtxt_str(text, &failing).unwrap_err();
+    assert!(e.message().contains("no y"), "{e}");
+    assert_eq!(e.location(), Some(Location::Line { line: 2, column: 7 }));
+}

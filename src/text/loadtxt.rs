@@ -25,8 +25,14 @@ pub enum Encoding {
     Latin1,
 }
 
+/// A per-column converter: receives a field's text, returns the text to convert (or an
+/// error message). NumPy's `converters` return any Python object; here they return text,
+/// which the column's dtype then parses strictly.
+pub type Converter =
+    std::sync::Arc<dyn Fn(&str) -> std::result::Result<String, String> + Send + Sync>;
+
 /// The options of NumPy's `loadtxt`, with its defaults.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct LoadTxtOptions {
     /// Element dtype (default `float64`).
     pub dtype: DType,
@@ -47,6 +53,40 @@ pub struct LoadTxtOptions {
     pub ndmin: u8,
     /// Input encoding.
     pub encoding: Encoding,
+    /// Converters by column (after `usecols`; negative counts from the end), NumPy's
+    /// `converters={col: fn}`; a converter for column `None` applies to every column.
+    pub converters: Vec<(Option<isize>, Converter)>,
+}
+
+impl std::fmt::Debug for LoadTxtOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadTxtOptions")
+            .field("dtype", &self.dtype)
+            .field("comments", &self.comments)
+            .field("delimiter", &self.delimiter)
+            .field("skiprows", &self.skiprows)
+            .field("usecols", &self.usecols)
+            .field("max_rows", &self.max_rows)
+            .field("quotechar", &self.quotechar)
+            .field("ndmin", &self.ndmin)
+            .field("encoding", &self.encoding)
+            .field("converters", &self.converters.len())
+            .finish()
+    }
+}
+
+impl LoadTxtOptions {
+    /// The converter for column `k` of a row of `n` columns, if any.
+    pub(crate) fn converter(&self, k: usize, n: usize) -> Option<&Converter> {
+        self.converters
+            .iter()
+            .find(|(c, _)| match c {
+                Some(c) => (if *c < 0 { *c + n as isize } else { *c }) == k as isize,
+                None => false,
+            })
+            .or_else(|| self.converters.iter().find(|(c, _)| c.is_none()))
+            .map(|(_, f)| f)
+    }
 }
 
 impl Default for LoadTxtOptions {
@@ -61,6 +101,7 @@ impl Default for LoadTxtOptions {
             quotechar: None,
             ndmin: 0,
             encoding: Encoding::Utf8,
+            converters: Vec::new(),
         }
     }
 }
@@ -463,7 +504,7 @@ fn fast_path(
         Some(d) if d.is_ascii() => Some(d as u8),
         Some(_) => return None,
     };
-    if options.quotechar.is_some() {
+    if options.quotechar.is_some() || !options.converters.is_empty() {
         return None;
     }
     // A lone carriage return is a line break the fast path does not split on.
@@ -586,8 +627,25 @@ fn general(
                 None => (struct_cols[k].offset, struct_cols[k].scalar),
                 Some(s) => (k * itemsize, s),
             };
-            if convert(&sc, &f.text, &mut out[offset..offset + sc.size()]).is_err() {
-                let shown: String = f.text.chars().take(60).collect();
+            let converted;
+            let text: &str = match options.converter(k, fields.len()) {
+                None => &f.text,
+                Some(conv) => {
+                    converted = conv(&f.text).map_err(|m| {
+                        Error::new(
+                            ErrorKind::Data,
+                            format!("converter for field {} failed: {m}", k + 1),
+                        )
+                        .at(Location::Line {
+                            line: f.line,
+                            column: f.column,
+                        })
+                    })?;
+                    &converted
+                }
+            };
+            if convert(&sc, text, &mut out[offset..offset + sc.size()]).is_err() {
+                let shown: String = text.chars().take(60).collect();
                 return Err(Error::new(
                     ErrorKind::Data,
                     format!(

@@ -11,6 +11,6 @@ pub use self::regex::fromregex_str;
 #[doc(hidden)]
 pub use loadtxt::loadtxt_str_general;
 pub use loadtxt::{
-    loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Encoding, LoadTxtOptions,
+    loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Converter, Encoding, LoadTxtOptions,
 };
 pub use savetxt::{savetxt, savetxt_path, Fmt, SaveTxtOptions};
