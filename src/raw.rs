@@ -170,10 +170,9 @@ impl RawOptions {
     /// As [`RawOptions::resolve_shape`].
     pub fn layout(&self, file_len: u64) -> Result<Layout> {
         let shape = self.resolve_shape(file_len)?;
-        let base = Layout::contiguous(self.dtype.clone(), &shape, self.order)?;
         let offset = usize::try_from(self.offset).map_err(|_| too_large())?;
         let len = usize::try_from(file_len).map_err(|_| too_large())?;
-        Layout::new(base.dtype().clone(), &shape, base.strides(), offset, len)
+        Layout::contiguous_in(self.dtype.clone(), &shape, self.order, offset, len)
     }
 
     /// The file length the records need when the shape is fully known (a count, or a

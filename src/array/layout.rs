@@ -133,6 +133,24 @@ impl Layout {
         })
     }
 
+    /// A new array's layout placed `offset` bytes into a buffer of `len` bytes (a file's
+    /// data after its header, say), checked against the buffer.
+    ///
+    /// # Errors
+    /// As [`Layout::contiguous`], and when the elements do not fit in the buffer.
+    pub fn contiguous_in(
+        dtype: DType,
+        shape: &[usize],
+        order: Order,
+        offset: usize,
+        len: usize,
+    ) -> Result<Layout> {
+        let mut layout = Layout::contiguous(dtype, shape, order)?;
+        layout.offset = offset;
+        layout.check(len)?;
+        Ok(layout)
+    }
+
     /// A layout with explicit strides and offset, checked against a buffer of `len` bytes.
     ///
     /// # Errors

@@ -545,14 +545,7 @@ impl<'a> ArrayView<'a> {
         offset: usize,
         order: Order,
     ) -> Result<Self> {
-        let base = Layout::contiguous(dtype, shape, order)?;
-        let layout = Layout::new(
-            base.dtype().clone(),
-            shape,
-            base.strides(),
-            offset,
-            bytes.len(),
-        )?;
+        let layout = Layout::contiguous_in(dtype, shape, order, offset, bytes.len())?;
         Ok(ArrayView {
             bytes,
             layout,
@@ -618,14 +611,7 @@ impl<'a> ArrayViewMut<'a> {
         shape: &[usize],
         offset: usize,
     ) -> Result<Self> {
-        let base = Layout::contiguous(dtype, shape, Order::C)?;
-        let layout = Layout::new(
-            base.dtype().clone(),
-            shape,
-            base.strides(),
-            offset,
-            bytes.len(),
-        )?;
+        let layout = Layout::contiguous_in(dtype, shape, Order::C, offset, bytes.len())?;
         Ok(ArrayViewMut { bytes, layout })
     }
 

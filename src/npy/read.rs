@@ -86,14 +86,7 @@ impl Header {
     /// When the buffer of `file_len` bytes is too short for the data.
     pub fn layout(&self, file_len: usize) -> Result<Layout> {
         let (dtype, shape) = self.array_dtype_shape();
-        let base = Layout::contiguous(dtype, &shape, self.order())?;
-        Layout::new(
-            base.dtype().clone(),
-            &shape,
-            base.strides(),
-            self.data_offset,
-            file_len,
-        )
+        Layout::contiguous_in(dtype, &shape, self.order(), self.data_offset, file_len)
     }
 
     /// The dtype and shape of the array NumPy would make: a subarray `descr` becomes
