@@ -479,6 +479,72 @@ fn dtconvert_text_to_npy_and_errors_with_line_and_column() {
 }
 
 #[test]
+fn dtconvert_text_with_names_missing_values_and_regex() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("log.csv");
+    std::fs::write(&csv, "# time, temp\n1,20.5\n2,N/A\n3,\n").unwrap();
+    let out = dir.path().join("log.npy");
+    let o = dtconvert(&[
+        csv.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--names",
+        "--missing",
+        "N/A",
+        "--filling",
+        "-1",
+        "--delimiter",
+        ",",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let (h, v) = dtkit::npy::view(&bytes, &dtkit::npy::ReadOptions::default()).unwrap();
+    assert_eq!(h.dtype.to_string(), "[('time', '<f8'), ('temp', '<f8')]");
+    let shown: Vec<String> = (0..3).map(|i| v.value(&[i]).unwrap().to_string()).collect();
+    assert_eq!(shown, ["(1.0, 20.5)", "(2.0, -1.0)", "(3.0, -1.0)"]);
+
+    // A filling value that is not a value of the dtype: exit 2, no output.
+    let bad = dir.path().join("bad.npy");
+    let o = dtconvert(&[
+        csv.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--names",
+        "--delimiter",
+        ",",
+        "--dtype",
+        "i4",
+        "--filling",
+        "x",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a value of int32"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists());
+
+    // fromregex: capture groups fill the fields.
+    let txt = dir.path().join("kv.txt");
+    std::fs::write(&txt, "a=1 b=2.5\nnoise\na=3 b=4\n").unwrap();
+    let out = dir.path().join("kv.npy");
+    let o = dtconvert(&[
+        txt.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--regex",
+        r"a=(\d+) b=(\S+)",
+        "--dtype",
+        "[('a','<i4'),('b','<f8')]",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let (h, v) = dtkit::npy::view(&bytes, &dtkit::npy::ReadOptions::default()).unwrap();
+    assert_eq!(h.shape, vec![2]);
+    assert_eq!(v.value(&[1]).unwrap().to_string(), "(3, 4.0)");
+}
+
+#[test]
 fn dtconvert_npy_to_text_as_savetxt() {
     let dir = tempfile::tempdir().unwrap();
     let src = fixture("npy/i2_be_2d.npy");

@@ -7,6 +7,9 @@ use dtkit::text::{loadtxt_str, LoadTxtOptions};
 use dtkit::{npy, DType, Location};
 use serde::Deserialize;
 
+mod common;
+use common::same_npy;
+
 #[derive(Deserialize)]
 struct File {
     cases: Vec<Case>,
@@ -55,62 +58,6 @@ fn options(v: &serde_json::Value) -> LoadTxtOptions {
         o.usecols = Some(cols.iter().map(|c| c.as_i64().unwrap() as isize).collect());
     }
     o
-}
-
-/// Which bytes of one element carry a value. NumPy's loadtxt allocates with `np.empty`,
-/// so padding bytes and the 6 unused bytes of each x87 long double hold whatever memory
-/// held before (dtkit writes zeros); those bytes are not compared.
-fn value_mask(dtype: &DType) -> Vec<bool> {
-    let mut mask = vec![false; dtype.itemsize()];
-    for leaf in dtype.leaf_fields() {
-        let size = leaf.dtype.size();
-        let (unit, used) = match (leaf.dtype.kind(), size) {
-            (dtkit::ScalarKind::Float, 16) => (16, 10),
-            (dtkit::ScalarKind::Complex, 32) => (16, 10),
-            _ => (size.max(1), size.max(1)),
-        };
-        let n: usize = leaf.shape.iter().product();
-        let mut idx = vec![0usize; leaf.shape.len()];
-        for _ in 0..n {
-            let base = leaf.offset
-                + idx
-                    .iter()
-                    .zip(&leaf.strides)
-                    .map(|(i, s)| i * s)
-                    .sum::<usize>();
-            for start in (0..size).step_by(unit) {
-                for b in &mut mask[base + start..base + start + used.min(size - start)] {
-                    *b = true;
-                }
-            }
-            for ax in (0..idx.len()).rev() {
-                idx[ax] += 1;
-                if idx[ax] < leaf.shape[ax] {
-                    break;
-                }
-                idx[ax] = 0;
-            }
-        }
-    }
-    mask
-}
-
-/// Compare two .npy files: headers exactly, data where it carries values.
-fn same_npy(ours: &[u8], numpy: &[u8]) -> bool {
-    let opts = npy::ReadOptions::default();
-    let (Ok((h1, _)), Ok((h2, _))) = (npy::view(ours, &opts), npy::view(numpy, &opts)) else {
-        return false;
-    };
-    if ours.len() != numpy.len() || ours[..h1.data_offset] != numpy[..h2.data_offset] {
-        return false;
-    }
-    let mask = value_mask(&h1.dtype);
-    let size = h1.dtype.itemsize().max(1);
-    ours[h1.data_offset..]
-        .iter()
-        .zip(&numpy[h2.data_offset..])
-        .enumerate()
-        .all(|(k, (a, b))| a == b || !mask[k % size])
 }
 
 #[test]

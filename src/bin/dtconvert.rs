@@ -15,7 +15,10 @@ use dtkit::inspect::{self, CliError};
 use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
-use dtkit::text::{loadtxt_path, savetxt_path, Encoding, Fmt, LoadTxtOptions, SaveTxtOptions};
+use dtkit::text::{
+    decode, fromregex_str, genfromtxt_str, loadtxt_path, savetxt_path, Encoding, Fmt,
+    GenFromTxtOptions, LoadTxtOptions, Names, SaveTxtOptions,
+};
 use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
 const EXAMPLES: &str = "\
@@ -95,6 +98,19 @@ struct Cli {
     /// Text input: encoding
     #[arg(long, value_enum, default_value = "utf-8")]
     encoding: EncodingArg,
+    /// Text input: field names from the first line (genfromtxt names=True)
+    #[arg(long)]
+    names: bool,
+    /// Text input: a text that marks a missing value (repeatable; genfromtxt)
+    #[arg(long, value_name = "STR")]
+    missing: Vec<String>,
+    /// Text input: the value of missing fields (genfromtxt filling_values)
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    filling: Option<String>,
+    /// Text input: a regular expression whose capture groups fill the fields of --dtype
+    /// (NumPy's fromregex)
+    #[arg(long, value_name = "PATTERN")]
+    regex: Option<String>,
     /// .npz input: member to convert (repeatable; default: every member when OUTPUT is .npz,
     /// else the only member)
     #[arg(long, value_name = "NAME")]
@@ -345,7 +361,47 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
             } else if !cli.comments.is_empty() {
                 options.comments.clone_from(&cli.comments);
             }
-            let array = loadtxt_path(&cli.input, &options).map_err(ctx)?;
+            let genfromtxt = cli.names || !cli.missing.is_empty() || cli.filling.is_some();
+            let read_text = || -> Result<String, CliError> {
+                let bytes = std::fs::read(&cli.input)
+                    .map_err(|e| CliError::io("cannot read", &cli.input, e))?;
+                Ok(decode(&bytes, options.encoding).map_err(ctx)?.into_owned())
+            };
+            let array = if let Some(pattern) = &cli.regex {
+                fromregex_str(&read_text()?, pattern, &options.dtype).map_err(ctx)?
+            } else if genfromtxt {
+                let text = read_text()?;
+                if options.comments.len() > 1 || options.quotechar.is_some() {
+                    return Err(CliError::input(
+                        "--names, --missing and --filling take one comment marker and no --quotechar",
+                    ));
+                }
+                let gen = GenFromTxtOptions {
+                    dtype: Some(options.dtype.clone()),
+                    comments: options.comments.first().cloned(),
+                    delimiter: cli.delimiter.as_deref().map(|d| {
+                        if d == "\\t" {
+                            "\t".to_owned()
+                        } else {
+                            d.to_owned()
+                        }
+                    }),
+                    skip_header: cli.skiprows,
+                    names: if cli.names {
+                        Names::Header
+                    } else {
+                        Names::None
+                    },
+                    usecols: cli.usecols.clone(),
+                    missing_values: cli.missing.clone(),
+                    filling_values: cli.filling.clone(),
+                    max_rows: cli.max_rows,
+                    ..GenFromTxtOptions::default()
+                };
+                genfromtxt_str(&text, &gen).map_err(ctx)?.data
+            } else {
+                loadtxt_path(&cli.input, &options).map_err(ctx)?
+            };
             sources.push(("arr_0".to_owned(), Source::Owned(array)));
         }
         _ => {

@@ -8,7 +8,7 @@ use crate::dtype::{ByteOrder, Scalar, ScalarKind};
 pub(crate) type ConvResult = std::result::Result<(), ()>;
 
 /// Python's whitespace for `str.strip()` (Unicode `White_Space`), with an ASCII fast path.
-fn strip(s: &str) -> &str {
+pub(crate) fn strip(s: &str) -> &str {
     let t = s.trim_ascii();
     if t.is_ascii() {
         t
@@ -17,7 +17,7 @@ fn strip(s: &str) -> &str {
     }
 }
 
-fn put_int(out: &mut [u8], v: i128, order: ByteOrder) {
+pub(crate) fn put_int(out: &mut [u8], v: i128, order: ByteOrder) {
     let le = v.to_le_bytes();
     let n = out.len();
     if order == ByteOrder::Big {
@@ -29,7 +29,7 @@ fn put_int(out: &mut [u8], v: i128, order: ByteOrder) {
     }
 }
 
-fn parse_int(text: &str) -> Option<i128> {
+pub(crate) fn parse_int(text: &str) -> Option<i128> {
     let t = strip(text).as_bytes();
     let (neg, digits) = match t.first() {
         Some(b'-') => (true, &t[1..]),
@@ -76,7 +76,7 @@ pub(crate) fn parse_float(text: &str) -> Option<f64> {
 }
 
 /// `a`, `bj`, `a+bj`, `a-bj`, `a+-bj`, optionally in parentheses.
-fn parse_complex(text: &str) -> Option<(f64, f64)> {
+pub(crate) fn parse_complex(text: &str) -> Option<(f64, f64)> {
     let mut t = strip(text);
     if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
         t = inner;
@@ -179,7 +179,7 @@ fn f64_to_extended(v: f64) -> [u8; 16] {
     out
 }
 
-fn put_float(out: &mut [u8], v: f64, order: ByteOrder) {
+pub(crate) fn put_float(out: &mut [u8], v: f64, order: ByteOrder) {
     fn put<const N: usize>(out: &mut [u8], le: [u8; N], order: ByteOrder) {
         out.copy_from_slice(&le);
         if order == ByteOrder::Big {

@@ -382,7 +382,10 @@ fn columns_of(dtype: &DType) -> Vec<Column> {
 }
 
 /// Decode input bytes with the chosen encoding.
-fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, str>> {
+///
+/// # Errors
+/// Invalid UTF-8, at its line and column.
+pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, str>> {
     match encoding {
         Encoding::Latin1 => Ok(std::borrow::Cow::Owned(
             bytes.iter().map(|&b| b as char).collect(),

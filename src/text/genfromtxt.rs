@@ -1,0 +1,755 @@
+//! NumPy's `genfromtxt`: text with missing values, a header of names, per-column type
+//! inference, footers and invalid rows.
+//!
+//! The rules are NumPy's, including its lenient ones: a field that does not convert
+//! becomes the column's filling value unless [`GenFromTxtOptions::loose`] is off; integer
+//! columns narrower than 64 bits read their text as a float and truncate (`"1.5"` is 1,
+//! `"1e3"` is 1000) while 64-bit ones do not; booleans are `true`/`false` in any case.
+//! Errors name the physical line (1-based, every line counted).
+
+use crate::array::{AlignedBuf, Array, Layout, Order};
+use crate::dtype::{ByteOrder, DType, Scalar, ScalarKind};
+use crate::error::{Error, ErrorKind, Location, Result};
+
+use super::convert::{convert, parse_complex, parse_float, parse_int, put_float, put_int, strip};
+
+/// Where field names come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Names {
+    /// No names: a plain dtype gives a 2-D array (NumPy's `names=None`).
+    #[default]
+    None,
+    /// The first line after `skip_header` (text after a comment marker, if it has one).
+    Header,
+    /// These names, one per column (after `usecols`).
+    List(Vec<String>),
+}
+
+/// The options of NumPy's `genfromtxt`, with its defaults.
+#[derive(Debug, Clone)]
+pub struct GenFromTxtOptions {
+    /// Column type; `None` infers each column (bool, int64, float64, complex128, then
+    /// text), as NumPy's `dtype=None`. Default `float64`.
+    pub dtype: Option<DType>,
+    /// Comment marker (default `#`); `None` turns comments off.
+    pub comments: Option<String>,
+    /// Field delimiter; `None` splits at runs of whitespace.
+    pub delimiter: Option<String>,
+    /// Physical lines skipped at the start.
+    pub skip_header: usize,
+    /// Data rows dropped at the end.
+    pub skip_footer: usize,
+    /// Field names.
+    pub names: Names,
+    /// Columns to read (negative counts from the end).
+    pub usecols: Option<Vec<isize>>,
+    /// Texts that mark a missing value, besides the empty field.
+    pub missing_values: Vec<String>,
+    /// Text of the value that replaces missing and (when loose) unconvertible fields;
+    /// `None` uses the type's default: NaN, -1, `false`, empty text.
+    pub filling_values: Option<String>,
+    /// Strip whitespace around every field.
+    pub autostrip: bool,
+    /// Fail on a row with the wrong number of columns (otherwise it is dropped).
+    pub invalid_raise: bool,
+    /// Most data rows to read.
+    pub max_rows: Option<usize>,
+    /// Unconvertible fields become the filling value instead of an error.
+    pub loose: bool,
+}
+
+impl Default for GenFromTxtOptions {
+    fn default() -> Self {
+        GenFromTxtOptions {
+            dtype: Some(DType::from(
+                Scalar::new(ScalarKind::Float, 8, ByteOrder::NATIVE).expect("f8"),
+            )),
+            comments: Some("#".to_owned()),
+            delimiter: None,
+            skip_header: 0,
+            skip_footer: 0,
+            names: Names::None,
+            usecols: None,
+            missing_values: Vec::new(),
+            filling_values: None,
+            autostrip: false,
+            invalid_raise: true,
+            max_rows: None,
+            loose: true,
+        }
+    }
+}
+
+/// The result of [`genfromtxt_str`]: the data, and which values were missing (a boolean
+/// array of the same shape, with one boolean field per field for structured data).
+#[derive(Debug)]
+pub struct GenFromTxt {
+    /// The values.
+    pub data: Array,
+    /// `true` where the text was empty or one of the missing values (NumPy's `usemask`).
+    pub mask: Array,
+}
+
+fn arg(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Argument, msg)
+}
+
+/// One field's text and where it starts.
+struct Value<'a> {
+    text: &'a str,
+    column: u64,
+}
+
+/// NumPy's `LineSplitter`: cut at the comment, strip spaces and line ends, split.
+fn split_line<'a>(line: &'a str, opts: &GenFromTxtOptions) -> Vec<Value<'a>> {
+    let mut line = line;
+    if let Some(c) = &opts.comments {
+        if let Some(k) = line.find(c.as_str()) {
+            line = &line[..k];
+        }
+    }
+    let base = line.as_ptr() as usize;
+    let col = |s: &str| line[..s.as_ptr() as usize - base].chars().count() as u64 + 1;
+    let trimmed = line.trim_matches([' ', '\r', '\n']);
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    let pieces: Vec<&str> = match &opts.delimiter {
+        None => trimmed.split_whitespace().collect(),
+        Some(d) => trimmed.split(d.as_str()).collect(),
+    };
+    pieces
+        .into_iter()
+        .map(|p| {
+            let text = if opts.autostrip { p.trim() } else { p };
+            Value {
+                text,
+                column: col(text),
+            }
+        })
+        .collect()
+}
+
+/// NumPy's `NameValidator` with `genfromtxt`'s defaults.
+fn validate_names(raw: &[String]) -> Vec<String> {
+    const DELETE: &str = "~!@#$%^&*()-=+~\\|]}[{';: /?.>,<";
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut nbempty = 0;
+    for name in raw {
+        let mut item: String = name
+            .trim()
+            .replace(' ', "_")
+            .chars()
+            .filter(|c| !DELETE.contains(*c))
+            .collect();
+        if item.is_empty() {
+            item = format!("f{nbempty}");
+            while raw.iter().any(|r| r == &item) {
+                nbempty += 1;
+                item = format!("f{nbempty}");
+            }
+            nbempty += 1;
+        } else if ["return", "file", "print"].contains(&item.as_str()) {
+            item.push('_');
+        }
+        let count = seen.entry(item.clone()).or_insert(0);
+        if *count > 0 {
+            item = format!("{item}_{count}");
+        }
+        *count += 1;
+        out.push(item);
+    }
+    out
+}
+
+/// A column's converter: NumPy's `StringConverter` for one scalar type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Conv {
+    Bool,
+    /// 64-bit integers parse their text as an integer.
+    Int64(Scalar),
+    /// Narrower integers parse a float and truncate.
+    IntViaFloat(Scalar),
+    Float(Scalar),
+    Complex(Scalar),
+    Text(Scalar),
+}
+
+/// A converted value, before it is written.
+#[derive(Clone, Copy, Debug)]
+enum Parsed {
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Complex(f64, f64),
+    Text,
+}
+
+/// Why a value was not written: it does not parse (a `ValueError`, which loose conversion
+/// replaces), or it overflows the type (NumPy raises whatever `loose` says).
+enum Fail {
+    Parse,
+    Overflow,
+}
+
+impl Conv {
+    fn of(scalar: Scalar) -> Result<Conv> {
+        Ok(match scalar.kind() {
+            ScalarKind::Bool => Conv::Bool,
+            ScalarKind::Int | ScalarKind::UInt if scalar.size() == 8 => Conv::Int64(scalar),
+            ScalarKind::Int | ScalarKind::UInt => Conv::IntViaFloat(scalar),
+            ScalarKind::Float => Conv::Float(scalar),
+            ScalarKind::Complex => Conv::Complex(scalar),
+            ScalarKind::Bytes | ScalarKind::Unicode => Conv::Text(scalar),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("genfromtxt cannot read {} columns", scalar.name()),
+                ))
+            }
+        })
+    }
+
+    fn parse(self, text: &str) -> std::result::Result<Parsed, Fail> {
+        match self {
+            Conv::Bool => {
+                if text.eq_ignore_ascii_case("true") {
+                    Ok(Parsed::Bool(true))
+                } else if text.eq_ignore_ascii_case("false") {
+                    Ok(Parsed::Bool(false))
+                } else {
+                    Err(Fail::Parse)
+                }
+            }
+            Conv::Int64(_) => python_int(text).map(Parsed::Int).ok_or(Fail::Parse),
+            Conv::IntViaFloat(_) => {
+                let v = parse_float(text).ok_or(Fail::Parse)?;
+                if v.is_nan() {
+                    Err(Fail::Parse)
+                } else if v.is_infinite() {
+                    Err(Fail::Overflow)
+                } else {
+                    Ok(Parsed::Int(v.trunc() as i128))
+                }
+            }
+            Conv::Float(_) => parse_float(text).map(Parsed::Float).ok_or(Fail::Parse),
+            Conv::Complex(_) => parse_complex(text)
+                .map(|(re, im)| Parsed::Complex(re, im))
+                .ok_or(Fail::Parse),
+            Conv::Text(_) => Ok(Parsed::Text),
+        }
+    }
+
+    /// The value that fills a missing field when no filling value is given.
+    fn default_value(self) -> Parsed {
+        match self {
+            Conv::Bool => Parsed::Bool(false),
+            Conv::Int64(_) | Conv::IntViaFloat(_) => Parsed::Int(-1),
+            Conv::Float(_) => Parsed::Float(f64::NAN),
+            Conv::Complex(_) => Parsed::Complex(f64::NAN, 0.0),
+            Conv::Text(_) => Parsed::Text,
+        }
+    }
+
+    /// Zero of the column's type (NumPy's `False` converted to it).
+    fn zero(self) -> Parsed {
+        match self {
+            Conv::Bool => Parsed::Bool(false),
+            Conv::Int64(_) | Conv::IntViaFloat(_) => Parsed::Int(0),
+            Conv::Float(_) => Parsed::Float(0.0),
+            Conv::Complex(_) => Parsed::Complex(0.0, 0.0),
+            Conv::Text(_) => Parsed::Text,
+        }
+    }
+
+    /// Write `value` (with `text` for text columns) into `out`.
+    fn write(self, value: Parsed, text: &str, out: &mut [u8]) -> std::result::Result<(), Fail> {
+        match (self, value) {
+            (Conv::Bool, Parsed::Bool(b)) => out[0] = u8::from(b),
+            (Conv::Int64(s) | Conv::IntViaFloat(s), Parsed::Int(v)) => {
+                let bits = s.size() as u32 * 8;
+                let (lo, hi) = if s.kind() == ScalarKind::Int {
+                    (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+                } else {
+                    (0, (1i128 << bits) - 1)
+                };
+                if v < lo || v > hi {
+                    return Err(Fail::Overflow);
+                }
+                put_int(out, v, s.byte_order());
+            }
+            (Conv::Float(s), Parsed::Float(v)) => put_float(out, v, s.byte_order()),
+            (Conv::Complex(s), Parsed::Complex(re, im)) => {
+                let h = out.len() / 2;
+                put_float(&mut out[..h], re, s.byte_order());
+                put_float(&mut out[h..], im, s.byte_order());
+            }
+            (Conv::Text(s), Parsed::Text) => convert(&s, text, out).map_err(|()| Fail::Parse)?,
+            _ => return Err(Fail::Parse),
+        }
+        Ok(())
+    }
+}
+
+/// Python's `int()` on text: a sign, decimal digits with single underscores between them,
+/// surrounding whitespace.
+fn python_int(text: &str) -> Option<i128> {
+    let t = strip(text);
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let b = body.as_bytes();
+    let valid = !b.is_empty()
+        && b[0].is_ascii_digit()
+        && b[b.len() - 1].is_ascii_digit()
+        && b.windows(2).all(|w| w[0] != b'_' || w[1] != b'_')
+        && b.iter().all(|&c| c.is_ascii_digit() || c == b'_');
+    if !valid {
+        return None;
+    }
+    if body.contains('_') {
+        parse_int(&t.replace('_', ""))
+    } else {
+        parse_int(t)
+    }
+}
+
+/// `dtype=None`: the first type of bool, int64, float64, complex128 and text that reads
+/// every non-missing value of the column.
+fn infer(values: &[&str], missing: &dyn Fn(&str) -> bool) -> Conv {
+    let n = ByteOrder::NATIVE;
+    let sc = |k, s| Scalar::new(k, s, n).expect("valid scalar");
+    let candidates = [
+        Conv::Bool,
+        Conv::Int64(sc(ScalarKind::Int, 8)),
+        Conv::Float(sc(ScalarKind::Float, 8)),
+        Conv::Complex(sc(ScalarKind::Complex, 16)),
+    ];
+    for c in candidates {
+        let ok = values.iter().all(|v| {
+            missing(v)
+                || match c.parse(v) {
+                    Ok(Parsed::Int(i)) => i64::try_from(i).is_ok(),
+                    Ok(_) => true,
+                    Err(_) => false,
+                }
+        });
+        if ok {
+            return c;
+        }
+    }
+    let len = values.iter().map(|v| v.chars().count()).max().unwrap_or(0);
+    Conv::Text(sc(ScalarKind::Unicode, 4 * len.max(1)))
+}
+
+/// `np.genfromtxt` on text, with the mask of missing values.
+///
+/// # Errors
+/// Invalid options ([`ErrorKind::Argument`]); rows with the wrong number of columns when
+/// `invalid_raise` (all of them listed, at the first one's line); a value that does not
+/// convert when not `loose`, or that overflows its integer type ([`ErrorKind::Data`], at
+/// its line and column).
+pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
+    if opts.skip_footer > 0 && opts.max_rows.is_some() {
+        return Err(arg("skip_footer and max_rows cannot be given together"));
+    }
+    if opts.comments.as_deref() == Some("") || opts.delimiter.as_deref() == Some("") {
+        return Err(arg("comments and delimiter cannot be empty strings"));
+    }
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let lines = if text.ends_with('\n') {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    let mut next = opts.skip_header.min(lines.len());
+    // The first line with values sets the column count (and may hold the names).
+    let mut first: Option<(usize, Vec<Value<'_>>)> = None;
+    while next < lines.len() {
+        let line = lines[next];
+        next += 1;
+        let values = if opts.names == Names::Header {
+            match &opts.comments {
+                Some(c) if line.contains(c.as_str()) => {
+                    let after: String = line.split(c.as_str()).skip(1).collect();
+                    let owned = split_line(&after, opts)
+                        .iter()
+                        .map(|v| v.text.to_owned())
+                        .collect::<Vec<_>>();
+                    if owned.is_empty() {
+                        continue;
+                    }
+                    let names = validate_names(&owned);
+                    return finish(lines, next, None, Some(names), opts);
+                }
+                _ => split_line(line, opts),
+            }
+        } else {
+            split_line(line, opts)
+        };
+        if !values.is_empty() {
+            first = Some((next - 1, values));
+            break;
+        }
+    }
+    let Some((index, values)) = first else {
+        // Empty input: NumPy warns and returns an empty float array.
+        let layout = Layout::contiguous(
+            DType::from(Scalar::new(ScalarKind::Float, 8, ByteOrder::NATIVE)?),
+            &[0],
+            Order::C,
+        )?;
+        let mask = Layout::contiguous(DType::parse("?")?, &[0], Order::C)?;
+        return Ok(GenFromTxt {
+            data: Array::from_parts(AlignedBuf::from_bytes(&[]), layout)?,
+            mask: Array::from_parts(AlignedBuf::from_bytes(&[]), mask)?,
+        });
+    };
+    if opts.names == Names::Header {
+        let raw: Vec<String> = values.iter().map(|v| v.text.to_owned()).collect();
+        finish(lines, next, None, Some(validate_names(&raw)), opts)
+    } else {
+        let names = match &opts.names {
+            Names::List(n) => Some(n.clone()),
+            _ => None,
+        };
+        finish(lines, index, Some(values.len()), names, opts)
+    }
+}
+
+/// Read the data lines from `start` on.
+fn finish(
+    lines: &[&str],
+    start: usize,
+    first_width: Option<usize>,
+    names: Option<Vec<String>>,
+    opts: &GenFromTxtOptions,
+) -> Result<GenFromTxt> {
+    let width = match (&names, first_width) {
+        (Some(n), _) if opts.usecols.is_none() || first_width.is_none() => {
+            first_width.unwrap_or(n.len())
+        }
+        (_, Some(w)) => w,
+        (None, None) => 0,
+        (Some(n), None) => n.len(),
+    };
+    let usecols: Option<Vec<usize>> = match &opts.usecols {
+        None => None,
+        Some(cols) => Some(
+            cols.iter()
+                .map(|&c| {
+                    let k = if c < 0 { c + width as isize } else { c };
+                    usize::try_from(k).map_err(|_| {
+                        arg(format!("usecols {c} is out of range for {width} columns"))
+                    })
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
+    let ncols = usecols.as_ref().map_or(width, Vec::len);
+    // Names of the selected columns: a header's are picked by usecols.
+    let names = names.map(|n| match (&usecols, n.len() == width && width != ncols) {
+        (Some(u), true) => u
+            .iter()
+            .map(|&k| n.get(k).cloned().unwrap_or_default())
+            .collect(),
+        _ => n,
+    });
+
+    // Collect the rows of text; rows with the wrong width are invalid.
+    let mut rows: Vec<(u64, Vec<Value<'_>>)> = Vec::new();
+    let mut invalid: Vec<(u64, usize)> = Vec::new();
+    let mut order: Vec<bool> = Vec::new(); // true = valid, in input order
+    for (k, line) in lines.iter().enumerate().skip(start) {
+        let values = split_line(line, opts);
+        if values.is_empty() {
+            continue;
+        }
+        let lineno = k as u64 + 1;
+        let got = values.len();
+        let selected = match &usecols {
+            Some(u) => {
+                let mut values = values;
+                if u.iter().any(|&c| c >= got) {
+                    None
+                } else {
+                    let mut picked = Vec::with_capacity(u.len());
+                    for &c in u {
+                        picked.push(std::mem::replace(
+                            &mut values[c],
+                            Value {
+                                text: "",
+                                column: 0,
+                            },
+                        ));
+                    }
+                    Some(picked)
+                }
+            }
+            None if got == width => Some(values),
+            None => None,
+        };
+        match selected {
+            Some(v) => {
+                rows.push((lineno, v));
+                order.push(true);
+                if opts.max_rows.is_some_and(|m| rows.len() >= m) {
+                    break;
+                }
+            }
+            None => {
+                invalid.push((lineno, got));
+                order.push(false);
+            }
+        }
+    }
+    // skip_footer drops the last data lines, valid or not.
+    let mut footer = opts.skip_footer.min(order.len());
+    while footer > 0 {
+        footer -= 1;
+        if order.pop() == Some(true) {
+            rows.pop();
+        } else {
+            invalid.pop();
+        }
+    }
+    if opts.invalid_raise && !invalid.is_empty() {
+        let list: Vec<String> = invalid
+            .iter()
+            .map(|(l, n)| format!("line {l} (got {n} columns instead of {width})"))
+            .collect();
+        return Err(Error::new(
+            ErrorKind::Data,
+            format!("rows with the wrong number of columns: {}", list.join(", ")),
+        )
+        .at(Location::Line {
+            line: invalid[0].0,
+            column: 1,
+        }));
+    }
+
+    let missing_set: Vec<&str> = opts.missing_values.iter().map(String::as_str).collect();
+    let missing = |v: &str| {
+        let s = strip(v);
+        s.is_empty() || missing_set.contains(&s)
+    };
+
+    // Column converters and the output dtype; columns whose missing values become zero
+    // (columns of missing values only, in an inferred plain array).
+    let mut unchecked_zero: Vec<bool> = Vec::new();
+    let (convs, dtype, plain): (Vec<Conv>, DType, bool) = match &opts.dtype {
+        Some(dt) if dt.has_fields() => {
+            let leaves = dt.leaf_fields();
+            if leaves.iter().any(|l| !l.shape.is_empty())
+                || leaves.len() != dt.as_record().map_or(0, |r| r.fields().len())
+            {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "genfromtxt reads flat records: nested and subarray fields are not supported",
+                ));
+            }
+            let mut fields: Vec<(String, DType)> = leaves
+                .iter()
+                .map(|l| (l.path.clone(), DType::from(l.dtype)))
+                .collect();
+            if let Some(u) = &usecols {
+                if fields.len() == width && width != ncols {
+                    fields = u.iter().filter_map(|&k| fields.get(k).cloned()).collect();
+                }
+            }
+            if fields.len() != ncols {
+                return Err(arg(format!(
+                    "the dtype has {} fields for {ncols} columns",
+                    fields.len()
+                )));
+            }
+            if let Some(n) = &names {
+                for (f, n) in fields.iter_mut().zip(n) {
+                    f.0.clone_from(n);
+                }
+            }
+            let convs = leaves_convs(&fields)?;
+            (convs, DType::packed(fields)?, false)
+        }
+        Some(dt) => {
+            let Some(sc) = dt.as_scalar() else {
+                return Err(arg("genfromtxt does not read subarray dtypes"));
+            };
+            let c = Conv::of(*sc)?;
+            match &names {
+                None => (vec![c; ncols], dt.clone(), true),
+                Some(n) => {
+                    let fields = field_list(n, ncols, |_| dt.clone());
+                    (vec![c; ncols], DType::packed(fields)?, false)
+                }
+            }
+        }
+        None => {
+            let mut convs: Vec<Conv> = Vec::with_capacity(ncols);
+            let mut checked: Vec<bool> = Vec::with_capacity(ncols);
+            for k in 0..ncols {
+                let col: Vec<&str> = rows.iter().map(|r| r.1[k].text).collect();
+                convs.push(infer(&col, &missing));
+                // A column of missing values only does not vote for the array's type.
+                checked.push(col.iter().any(|v| !missing(v)));
+            }
+            let mut voted = convs
+                .iter()
+                .zip(&checked)
+                .filter(|(_, &c)| c)
+                .map(|(c, _)| *c);
+            let uniform = voted
+                .next()
+                .filter(|first| voted.all(|c| scalar_of(c).kind() == scalar_of(*first).kind()));
+            match (uniform, &names) {
+                (Some(first), None) => {
+                    // One type for every column: a plain 2-D array, text as wide as the
+                    // widest column, columns of missing values only filled with zero.
+                    let widest = convs
+                        .iter()
+                        .filter(|c| scalar_of(**c).kind() == scalar_of(first).kind())
+                        .max_by_key(|c| scalar_of(**c).size())
+                        .copied()
+                        .unwrap_or(first);
+                    for (c, &chk) in convs.iter_mut().zip(&checked) {
+                        unchecked_zero.push(!chk);
+                        *c = widest;
+                    }
+                    (convs, DType::from(scalar_of(widest)), true)
+                }
+                _ => {
+                    let n = names.clone().unwrap_or_default();
+                    let fields = field_list(&n, ncols, |k| DType::from(scalar_of(convs[k])));
+                    (convs, DType::packed(fields)?, false)
+                }
+            }
+        }
+    };
+    // Text columns that were inferred take the longest text's width (already in Conv).
+    let offsets: Vec<usize> = if plain {
+        (0..ncols).map(|k| k * dtype.itemsize()).collect()
+    } else {
+        dtype.fields().iter().map(|f| f.offset()).collect()
+    };
+    let record = if plain {
+        dtype.itemsize() * ncols
+    } else {
+        dtype.itemsize()
+    };
+    let mut data = vec![0u8; record * rows.len()];
+    let mut mask = vec![0u8; ncols * rows.len()];
+    let fill: Vec<Option<Parsed>> = match &opts.filling_values {
+        None => vec![None; ncols],
+        Some(f) => {
+            let parsed: Vec<Option<Parsed>> = convs.iter().map(|c| c.parse(f).ok()).collect();
+            // With a given dtype a fill that is not a value of it is a mistake; inferred
+            // columns keep their own default, as a column of missing values stays bool.
+            if opts.dtype.is_some() {
+                if let Some(k) = parsed.iter().position(Option::is_none) {
+                    return Err(arg(format!(
+                        "the filling value {f:?} is not a value of {}",
+                        scalar_of(convs[k]).name()
+                    )));
+                }
+            }
+            parsed
+        }
+    };
+    for (r, (line, values)) in rows.iter().enumerate() {
+        let out = &mut data[r * record..(r + 1) * record];
+        for (k, v) in values.iter().enumerate() {
+            let c = convs[k];
+            let is_missing = missing(v.text);
+            mask[r * ncols + k] = u8::from(is_missing);
+            let at = Location::Line {
+                line: *line,
+                column: v.column,
+            };
+            let value = match c.parse(v.text) {
+                Ok(p) => p,
+                Err(Fail::Parse) if opts.loose || is_missing => fill[k].unwrap_or_else(|| {
+                    if unchecked_zero.get(k) == Some(&true) {
+                        c.zero()
+                    } else {
+                        c.default_value()
+                    }
+                }),
+                Err(fail) => return Err(bad_value(fail, v.text, c, at)),
+            };
+            let size = scalar_of(c).size();
+            let slot = &mut out[offsets[k]..offsets[k] + size];
+            if let Err(fail) = c.write(value, v.text, slot) {
+                return Err(bad_value(fail, v.text, c, at));
+            }
+        }
+    }
+
+    // Shape: rows (records) or rows x columns, then NumPy's squeeze.
+    let mut shape = if plain {
+        vec![rows.len(), ncols]
+    } else {
+        vec![rows.len()]
+    };
+    shape.retain(|&d| d != 1);
+    let mask_dtype = if plain {
+        DType::parse("?")?
+    } else {
+        let b = DType::parse("?")?;
+        DType::packed(
+            dtype
+                .fields()
+                .iter()
+                .map(|f| (f.name().to_owned(), b.clone()))
+                .collect(),
+        )?
+    };
+    let layout = Layout::contiguous(dtype, &shape, Order::C)?;
+    let mask_layout = Layout::contiguous(mask_dtype, &shape, Order::C)?;
+    Ok(GenFromTxt {
+        data: Array::from_parts(AlignedBuf::from_bytes(&data), layout)?,
+        mask: Array::from_parts(AlignedBuf::from_bytes(&mask), mask_layout)?,
+    })
+}
+
+fn scalar_of(c: Conv) -> Scalar {
+    match c {
+        Conv::Bool => Scalar::new(ScalarKind::Bool, 1, ByteOrder::NotApplicable).expect("bool"),
+        Conv::Int64(s)
+        | Conv::IntViaFloat(s)
+        | Conv::Float(s)
+        | Conv::Complex(s)
+        | Conv::Text(s) => s,
+    }
+}
+
+fn leaves_convs(fields: &[(String, DType)]) -> Result<Vec<Conv>> {
+    fields
+        .iter()
+        .map(|(_, d)| Conv::of(*d.as_scalar().expect("leaf fields are scalars")))
+        .collect()
+}
+
+/// Names for `n` columns: the given ones, then NumPy's `f0`, `f1`, ... for the rest.
+fn field_list(names: &[String], n: usize, dtype: impl Fn(usize) -> DType) -> Vec<(String, DType)> {
+    (0..n)
+        .map(|k| {
+            let name = names.get(k).cloned().unwrap_or_else(|| format!("f{k}"));
+            (name, dtype(k))
+        })
+        .collect()
+}
+
+fn bad_value(fail: Fail, text: &str, c: Conv, at: Location) -> Error {
+    let shown: String = text.chars().take(60).collect();
+    let what = match fail {
+        Fail::Parse => "could not convert",
+        Fail::Overflow => "out of range:",
+    };
+    Error::new(
+        ErrorKind::Data,
+        format!("{what} {shown:?} to {}", scalar_of(c).name()),
+    )
+    .at(at)
+}
