@@ -76,6 +76,8 @@ NPY_CODE = {
     "savezc": "np.savez_compressed(extra[0], arr_0=arr); out = None",
     "npzload": "z = np.load(path); out = z[extra[0]]; z.close()",
     "loadtxt": "out = np.loadtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
+    "genfromtxt": "out = np.genfromtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
+    "fromregex": "out = np.fromregex(path, extra[1], dt, encoding='utf-8')",
 }
 
 
@@ -85,7 +87,7 @@ def numpy_npy_child(op, path, extra):
         import numpy as np
         path, extra = {str(path)!r}, {extra!r}
         arr = np.load(path) if {op!r} in ("savez", "savezc") else None
-        if {op!r} == "loadtxt":
+        if {op!r} in ("loadtxt", "genfromtxt", "fromregex"):
             import ast
             try:
                 dt = np.dtype(ast.literal_eval(extra[0]))
@@ -174,6 +176,17 @@ def text_workloads(exe, tmp, rng):
     ]:
         dk = child([str(exe), "loadtxt", str(path), dspec] + ([","] if len(extra) > 1 else []))
         np_ = numpy_npy_child("loadtxt", path, extra)
+        same = dk["check"] == np_["check"] and dk["out_bytes"] == np_["out_bytes"]
+        rows.append((what, path.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
+    # genfromtxt and fromregex on the same files (NumPy's are pure Python: minutes at 100 MB).
+    pattern = r"(\d+) (\w+) (\d+) (\S+)\n"
+    for op, path, args, extra, what in [
+        ("genfromtxt", mixed, [spec], [spec], "genfromtxt: mixed records, whitespace"),
+        ("genfromtxt", csv, ["f8", ","], ["f8", ","], "genfromtxt: 10-column float CSV"),
+        ("fromregex", mixed, [spec, pattern], [spec, pattern], "fromregex: mixed records"),
+    ]:
+        dk = child([str(exe), op, str(path)] + args)
+        np_ = numpy_npy_child(op, path, extra)
         same = dk["check"] == np_["check"] and dk["out_bytes"] == np_["out_bytes"]
         rows.append((what, path.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
     return rows

@@ -11,6 +11,8 @@
 //! rawbench savezc   FILE OUT                # np.savez_compressed of an .npy's array
 //! rawbench npzload  FILE KEY                # np.load(npz)[key]
 //! rawbench loadtxt  FILE DTYPE [DELIM]      # np.loadtxt
+//! rawbench genfromtxt FILE DTYPE [DELIM]     # np.genfromtxt
+//! rawbench fromregex FILE DTYPE PATTERN      # np.fromregex
 //! ```
 //! Each operation runs 3 times on a warm map; the best time is reported.
 
@@ -99,6 +101,26 @@ fn npy_ops(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
                 Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
             })?
         }
+        "genfromtxt" => {
+            let o = dtkit::text::GenFromTxtOptions {
+                dtype: Some(dtkit::DType::parse(&args[3])?),
+                delimiter: args.get(4).cloned(),
+                ..Default::default()
+            };
+            best_of_3(|| {
+                let text = std::fs::read_to_string(file)?;
+                let a = dtkit::text::genfromtxt_str(&text, &o)?.data;
+                Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
+            })?
+        }
+        "fromregex" => {
+            let dtype = dtkit::DType::parse(&args[3])?;
+            best_of_3(|| {
+                let text = std::fs::read_to_string(file)?;
+                let a = dtkit::text::fromregex_str(&text, &args[4], &dtype)?;
+                Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
+            })?
+        }
         "npzload" => best_of_3(|| {
             let mut z = Npz::open(file, &NpzOptions::default())?;
             match z.load(&args[3])? {
@@ -116,7 +138,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     if matches!(
         args[1].as_str(),
-        "npyload" | "npyfield" | "savez" | "savezc" | "npzload" | "loadtxt"
+        "npyload"
+            | "npyfield"
+            | "savez"
+            | "savezc"
+            | "npzload"
+            | "loadtxt"
+            | "genfromtxt"
+            | "fromregex"
     ) {
         return npy_ops(&args);
     }

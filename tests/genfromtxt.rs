@@ -187,3 +187,96 @@ fn genfromtxt_never_panics_on_random_text() {
     }
     assert!(ok > 300, "only {ok} of 3000 random texts read");
 }
+
+/// `invalid_raise = false` drops rows of the wrong width and reports each one.
+#[test]
+fn genfromtxt_reports_the_rows_it_skips() {
+    let o = GenFromTxtOptions {
+        invalid_raise: false,
+        ..GenFromTxtOptions::default()
+    };
+    let r = genfromtxt_str("# log\n1 2\n3 4 5\n\n6 7\n8\n", &o).unwrap();
+    assert_eq!(r.data.shape(), &[2, 2]);
+    assert_eq!(r.skipped, vec![(3, 3), (6, 1)]);
+    let e = genfromtxt_str("1 2\n3 4 5\n6\n", &GenFromTxtOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string().lines().next().unwrap(),
+        "rows with the wrong number of columns: line 2 (got 3 columns instead of 2), \
+         line 3 (got 1 columns instead of 2) (at line 2, column 1)"
+    );
+}
+
+/// Inputs big enough to be split across threads give what the line-by-line rules give:
+/// every row in order, the skipped rows in order, the first error in input order.
+#[test]
+fn genfromtxt_in_parallel_chunks_keeps_input_order() {
+    let mut text = String::from("# big\n");
+    let mut expected = Vec::new();
+    let mut skipped = Vec::new();
+    for i in 1..=120_000u64 {
+        let line = i + 1;
+        if i % 997 == 0 {
+            text.push_str(&format!("{i},{i},{i}\n"));
+            skipped.push((line, 3));
+        } else if i % 10 == 0 {
+            text.push_str(&format!("{i},\n"));
+            expected.push((i as f64, f64::NAN));
+        } else {
+            text.push_str(&format!("{i},{}\n", i as f64 * 0.5));
+            expected.push((i as f64, i as f64 * 0.5));
+        }
+    }
+    let o = GenFromTxtOptions {
+        delimiter: Some(",".into()),
+        invalid_raise: false,
+        ..GenFromTxtOptions::default()
+    };
+    let r = genfromtxt_str(&text, &o).unwrap();
+    assert_eq!(r.data.shape(), &[expected.len(), 2]);
+    assert_eq!(r.skipped, skipped);
+    let values = r.data.view().to_vec::<f64>().unwrap();
+    let mask = r.mask.buffer().as_bytes().to_vec();
+    for (k, (a, b)) in expected.iter().enumerate() {
+        assert_eq!(values[2 * k], *a);
+        assert!(values[2 * k + 1] == *b || (b.is_nan() && values[2 * k + 1].is_nan()));
+        assert_eq!(mask[2 * k + 1], u8::from(b.is_nan()), "row {k}");
+    }
+
+    // max_rows: rows and skipped lines after the last kept row do not count.
+    let o = GenFromTxtOptions {
+        max_rows: Some(90_000),
+        ..o
+    };
+    let r = genfromtxt_str(&text, &o).unwrap();
+    assert_eq!(r.data.shape(), &[90_000, 2]);
+    let last_kept = {
+        let values = r.data.view().to_vec::<f64>().unwrap();
+        values[2 * 89_999]
+    };
+    assert_eq!(last_kept, expected[89_999].0);
+    let last_line = 2 + last_kept as u64;
+    assert!(r.skipped.iter().all(|(l, _)| *l < last_line));
+    assert_eq!(
+        r.skipped.len(),
+        skipped.iter().filter(|(l, _)| *l < last_line).count()
+    );
+
+    // The first bad value in input order is the one reported, from any chunk.
+    let mut bad = text.replace("100001,50000.5\n", "100001,zz\n");
+    bad = bad.replace("110001,55000.5\n", "110001,yy\n");
+    let o = GenFromTxtOptions {
+        delimiter: Some(",".into()),
+        invalid_raise: false,
+        loose: false,
+        ..GenFromTxtOptions::default()
+    };
+    let e = genfromtxt_str(&bad, &o).unwrap_err();
+    assert_eq!(
+        e.location(),
+        Some(Location::Line {
+            line: 100_002,
+            column: 8
+        }),
+        "{e}"
+    );
+}

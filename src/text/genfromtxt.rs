@@ -88,6 +88,9 @@ pub struct GenFromTxt {
     pub data: Array,
     /// `true` where the text was empty or one of the missing values (NumPy's `usemask`).
     pub mask: Array,
+    /// Rows dropped for their column count when `invalid_raise` is off: the physical line
+    /// and the number of columns found (NumPy warns with the same list).
+    pub skipped: Vec<(u64, usize)>,
 }
 
 fn arg(msg: impl Into<String>) -> Error {
@@ -95,6 +98,7 @@ fn arg(msg: impl Into<String>) -> Error {
 }
 
 /// One field's text and where it starts.
+#[derive(Clone, Copy)]
 struct Value<'a> {
     text: &'a str,
     column: u64,
@@ -405,6 +409,7 @@ pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt
         return Ok(GenFromTxt {
             data: Array::from_parts(AlignedBuf::from_bytes(&[]), layout)?,
             mask: Array::from_parts(AlignedBuf::from_bytes(&[]), mask)?,
+            skipped: Vec::new(),
         });
     };
     if opts.names == Names::Header {
@@ -458,51 +463,41 @@ fn finish(
         _ => n,
     });
 
-    // Collect the rows of text; rows with the wrong width are invalid.
+    // Collect the rows of text (in parallel chunks of lines); rows with the wrong width
+    // are invalid.
+    let data_lines = &lines[start.min(lines.len())..];
+    let pieces = parallel_chunks(data_lines.len(), 20_000, |from, to| {
+        collect_rows(
+            &data_lines[from..to],
+            start + from,
+            width,
+            usecols.as_deref(),
+            opts,
+        )
+    });
     let mut rows: Vec<(u64, Vec<Value<'_>>)> = Vec::new();
     let mut invalid: Vec<(u64, usize)> = Vec::new();
     let mut order: Vec<bool> = Vec::new(); // true = valid, in input order
-    for (k, line) in lines.iter().enumerate().skip(start) {
-        let values = split_line(line, opts);
-        if values.is_empty() {
-            continue;
-        }
-        let lineno = k as u64 + 1;
-        let got = values.len();
-        let selected = match &usecols {
-            Some(u) => {
-                let mut values = values;
-                if u.iter().any(|&c| c >= got) {
-                    None
-                } else {
-                    let mut picked = Vec::with_capacity(u.len());
-                    for &c in u {
-                        picked.push(std::mem::replace(
-                            &mut values[c],
-                            Value {
-                                text: "",
-                                column: 0,
-                            },
-                        ));
-                    }
-                    Some(picked)
-                }
-            }
-            None if got == width => Some(values),
-            None => None,
-        };
-        match selected {
-            Some(v) => {
-                rows.push((lineno, v));
-                order.push(true);
-                if opts.max_rows.is_some_and(|m| rows.len() >= m) {
-                    break;
-                }
-            }
-            None => {
-                invalid.push((lineno, got));
-                order.push(false);
-            }
+    for piece in pieces {
+        rows.extend(piece.rows);
+        invalid.extend(piece.invalid);
+        order.extend(piece.order);
+    }
+    if let Some(m) = opts.max_rows {
+        // Stop at the m-th valid row: later rows and invalid lines never count.
+        if rows.len() >= m {
+            let cut = order
+                .iter()
+                .scan(0usize, |valid, &v| {
+                    *valid += usize::from(v);
+                    Some(*valid)
+                })
+                .position(|v| v == m)
+                .map_or(order.len(), |p| p + 1);
+            let bad_kept = order[..cut].iter().filter(|v| !**v).count();
+            order.truncate(cut);
+            rows.truncate(m);
+            invalid.truncate(bad_kept);
         }
     }
     // skip_footer drops the last data lines, valid or not.
@@ -657,33 +652,55 @@ fn finish(
             parsed
         }
     };
-    for (r, (line, values)) in rows.iter().enumerate() {
-        let out = &mut data[r * record..(r + 1) * record];
-        for (k, v) in values.iter().enumerate() {
-            let c = convs[k];
-            let is_missing = missing(v.text);
-            mask[r * ncols + k] = u8::from(is_missing);
-            let at = Location::Line {
-                line: *line,
-                column: v.column,
-            };
-            let value = match c.parse(v.text) {
-                Ok(p) => p,
-                Err(Fail::Parse) if opts.loose || is_missing => fill[k].unwrap_or_else(|| {
-                    if unchecked_zero.get(k) == Some(&true) {
-                        c.zero()
-                    } else {
-                        c.default_value()
-                    }
-                }),
-                Err(fail) => return Err(bad_value(fail, v.text, c, at)),
-            };
-            let size = scalar_of(c).size();
-            let slot = &mut out[offsets[k]..offsets[k] + size];
-            if let Err(fail) = c.write(value, v.text, slot) {
-                return Err(bad_value(fail, v.text, c, at));
+    let convert_rows = |rows: &[(u64, Vec<Value<'_>>)], data: &mut [u8], mask: &mut [u8]| {
+        for (r, (line, values)) in rows.iter().enumerate() {
+            let out = &mut data[r * record..(r + 1) * record];
+            for (k, v) in values.iter().enumerate() {
+                let c = convs[k];
+                let is_missing = missing(v.text);
+                mask[r * ncols + k] = u8::from(is_missing);
+                let at = Location::Line {
+                    line: *line,
+                    column: v.column,
+                };
+                let value = match c.parse(v.text) {
+                    Ok(p) => p,
+                    Err(Fail::Parse) if opts.loose || is_missing => fill[k].unwrap_or_else(|| {
+                        if unchecked_zero.get(k) == Some(&true) {
+                            c.zero()
+                        } else {
+                            c.default_value()
+                        }
+                    }),
+                    Err(fail) => return Err(bad_value(fail, v.text, c, at)),
+                };
+                let size = scalar_of(c).size();
+                let slot = &mut out[offsets[k]..offsets[k] + size];
+                if let Err(fail) = c.write(value, v.text, slot) {
+                    return Err(bad_value(fail, v.text, c, at));
+                }
             }
         }
+        Ok(())
+    };
+    // Convert in parallel: each chunk of rows owns its slices of the data and the mask.
+    {
+        let threads = threads_for(rows.len(), 20_000);
+        let per = rows.len().div_ceil(threads.max(1)).max(1);
+        let results: Vec<Result<()>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rows
+                .chunks(per)
+                .zip(data.chunks_mut((per * record).max(1)))
+                .zip(mask.chunks_mut((per * ncols).max(1)))
+                .map(|((rows, data), mask)| scope.spawn(|| convert_rows(rows, data, mask)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("conversion does not panic"))
+                .collect()
+        });
+        // The first error in input order.
+        results.into_iter().collect::<Result<()>>()?;
     }
 
     // Shape: rows (records) or rows x columns, then NumPy's squeeze.
@@ -710,7 +727,87 @@ fn finish(
     Ok(GenFromTxt {
         data: Array::from_parts(AlignedBuf::from_bytes(&data), layout)?,
         mask: Array::from_parts(AlignedBuf::from_bytes(&mask), mask_layout)?,
+        skipped: invalid,
     })
+}
+
+/// Threads for `n` items of work, one per `min_per_thread` items at most.
+fn threads_for(n: usize, min_per_thread: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.min(n / min_per_thread.max(1)).max(1)
+}
+
+/// Run `work(from, to)` on consecutive ranges of `0..n` on several threads, results in
+/// order.
+fn parallel_chunks<T: Send>(
+    n: usize,
+    min_per_thread: usize,
+    work: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads_for(n, min_per_thread);
+    if threads == 1 {
+        return vec![work(0, n)];
+    }
+    let per = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = (0..threads)
+            .map(|t| scope.spawn(move || work((t * per).min(n), ((t + 1) * per).min(n))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("row collection does not panic"))
+            .collect()
+    })
+}
+
+/// The rows of one chunk of data lines (`first` is the index of its first line).
+struct RowsChunk<'a> {
+    rows: Vec<(u64, Vec<Value<'a>>)>,
+    invalid: Vec<(u64, usize)>,
+    order: Vec<bool>,
+}
+
+fn collect_rows<'a>(
+    lines: &[&'a str],
+    first: usize,
+    width: usize,
+    usecols: Option<&[usize]>,
+    opts: &GenFromTxtOptions,
+) -> RowsChunk<'a> {
+    let mut out = RowsChunk {
+        rows: Vec::new(),
+        invalid: Vec::new(),
+        order: Vec::new(),
+    };
+    for (k, line) in lines.iter().enumerate() {
+        let values = split_line(line, opts);
+        if values.is_empty() {
+            continue;
+        }
+        let lineno = (first + k) as u64 + 1;
+        let got = values.len();
+        let selected = match usecols {
+            Some(u) if u.iter().all(|&c| c < got) => Some(u.iter().map(|&c| values[c]).collect()),
+            Some(_) => None,
+            None if got == width => Some(values),
+            None => None,
+        };
+        match selected {
+            Some(v) => {
+                out.rows.push((lineno, v));
+                out.order.push(true);
+                if opts.max_rows.is_some_and(|m| out.rows.len() >= m) {
+                    break;
+                }
+            }
+            None => {
+                out.invalid.push((lineno, got));
+                out.order.push(false);
+            }
+        }
+    }
+    out
 }
 
 fn scalar_of(c: Conv) -> Scalar {
