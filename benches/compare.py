@@ -78,6 +78,11 @@ NPY_CODE = {
     "loadtxt": "out = np.loadtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
     "genfromtxt": "out = np.genfromtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
     "fromregex": "out = np.fromregex(path, extra[1], dt, encoding='utf-8')",
+    # Third-party CSV readers, when installed (pandas and polars use every core).
+    "pandas_csv": "import pandas as pd; out = pd.read_csv(path, header=None, dtype='float64').to_numpy()",
+    "polars_csv": "import polars as pl; out = pl.read_csv(path, has_header=False).to_numpy()",
+    "pandas_mixed": "import pandas as pd; df = pd.read_csv(path, sep=' ', comment='#', header=None); out = df[2].to_numpy()",
+    "polars_mixed": "import polars as pl; df = pl.read_csv(path, separator=' ', comment_prefix='#', has_header=False); out = df[:, 2].to_numpy()",
 }
 
 
@@ -189,6 +194,21 @@ def text_workloads(exe, tmp, rng):
         np_ = numpy_npy_child(op, path, extra)
         same = dk["check"] == np_["check"] and dk["out_bytes"] == np_["out_bytes"]
         rows.append((what, path.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
+    # pandas and polars against dtkit's loadtxt (rows 0 and 1), when installed. The CSV's
+    # values must be the same bytes; the mixed file is timed only (their strings are objects).
+    import importlib.util
+    for lib in ("pandas", "polars"):
+        if importlib.util.find_spec(lib) is None:
+            print(f"({lib} is not installed: skipped)")
+            continue
+        for op, path, base, what in [
+            (f"{lib}_mixed", mixed, rows[0], f"{lib}.read_csv: mixed records (vs dtkit loadtxt)"),
+            (f"{lib}_csv", csv, rows[1], f"{lib}.read_csv: 10-column float CSV (vs dtkit loadtxt)"),
+        ]:
+            other = numpy_npy_child(op, path, ["f8"])
+            dk_check = child([str(exe), "loadtxt", str(path), "f8", ","])["check"] if op.endswith("csv") else None
+            same = (other["check"] == dk_check) if dk_check is not None else None
+            rows.append((what, base[1], other["seconds"], base[3], other["rss_mb"], base[5], same))
     return rows
 
 
@@ -236,10 +256,12 @@ def main():
     print("(RSS: each process's own peak resident memory in MiB; NumPy's includes the interpreter)")
     text_rows = text_workloads(exe, tmp, rng)
     print()
-    print(f"{'text workload':52s} {'MiB':>6s} {'numpy s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'np MB/s':>7s} {'dk MB/s':>7s} {'same':>5s}")
+    print(f"{'text workload':56s} {'MiB':>5s} {'other s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'MB/s':>6s} {'dk MB/s':>7s} {'RSS':>5s} {'dk RSS':>6s} {'same':>5s}")
     for what, size, tn, td, rn, rd, same in text_rows:
-        print(f"{what:52s} {size:6.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {size / tn:7.1f} {size / td:7.1f} {str(same):>5s}")
-    npy_rows += [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "") for r in text_rows]
+        shown = "n/a" if same is None else str(same)
+        print(f"{what:56s} {size:5.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {size / tn:6.1f} {size / td:7.1f} {rn:5.0f} {rd:6.0f} {shown:>5s}")
+    print("(other: NumPy, or the named library; ratio = other time / dtkit time)")
+    npy_rows += [(r[0], r[1], r[2], r[3], r[4], r[5], r[6] is not False, "") for r in text_rows]
     if not all(r[-1] for r in rows) or not all(r[6] for r in npy_rows):
         sys.exit("dtkit and NumPy produced different bytes")
 
