@@ -10,11 +10,13 @@
 use memchr::memchr;
 
 use super::convert::convert;
+use crate::array::AlignedBuf;
 use crate::dtype::Scalar;
 use crate::error::{Error, ErrorKind, Location, Result};
 
 /// Parsed records, their count, and the column count of a plain dtype.
-pub(crate) type Parsed = (Vec<u8>, usize, Option<usize>);
+/// The records are in their final, aligned buffer: each chunk's bytes are copied once.
+pub(crate) type Parsed = (AlignedBuf, usize, Option<usize>);
 
 /// Where each input column goes in a record.
 pub(crate) struct Target {
@@ -346,9 +348,16 @@ pub(crate) fn parse_all(text: &str, plan: &Plan<'_>, first_line: u64) -> Result<
         }
         line += memchr::memchr_iter(b'\n', piece.as_bytes()).count() as u64;
     }
-    let mut data = Vec::with_capacity(chunks.iter().map(|c| c.data.len()).sum());
-    for c in chunks {
-        data.extend_from_slice(&c.data);
-    }
+    let data = if chunks.len() == 1 {
+        AlignedBuf::from_bytes(&chunks[0].data)
+    } else {
+        let mut data = AlignedBuf::zeroed(chunks.iter().map(|c| c.data.len()).sum())?;
+        let mut at = 0;
+        for c in chunks {
+            data.as_bytes_mut()[at..at + c.data.len()].copy_from_slice(&c.data);
+            at += c.data.len();
+        }
+        data
+    };
     Ok((data, total, ncols.map(|(n, _)| n)))
 }

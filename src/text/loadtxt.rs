@@ -667,13 +667,13 @@ fn general(
         }
         rows += 1;
     }
-    Ok((data, rows, ncols))
+    Ok((AlignedBuf::from_bytes(&data), rows, ncols))
 }
 
 /// The shape NumPy's reader gives, then `ndmin`.
 fn shape_result(
     options: &LoadTxtOptions,
-    data: Vec<u8>,
+    buf: AlignedBuf,
     rows: usize,
     ncols: Option<usize>,
 ) -> Result<Array> {
@@ -704,7 +704,6 @@ fn shape_result(
         }
     }
     let layout = Layout::contiguous(options.dtype.clone(), &shape, Order::C)?;
-    let buf = AlignedBuf::from_bytes(&data);
     Array::from_parts(buf, layout)
 }
 
