@@ -66,11 +66,14 @@ fn loadtxt_agrees_with_numpy() {
     let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(file.cases.len() >= 80);
     let mut bad = Vec::new();
-    for (case, general) in file.cases.iter().flat_map(|c| [(c, false), (c, true)]) {
-        let result = if general {
-            dtkit::text::loadtxt_str_general(&case.text, &options(&case.options))
-        } else {
-            loadtxt_str(&case.text, &options(&case.options))
+    // Each case through the fast path, the general tokenizer, and the streaming reader
+    // with blocks of 1, 5 and 64 bytes (every cut of a line between blocks).
+    for (case, path) in file.cases.iter().flat_map(|c| (0..5).map(move |p| (c, p))) {
+        let o = options(&case.options);
+        let result = match path {
+            0 => loadtxt_str(&case.text, &o),
+            1 => dtkit::text::loadtxt_str_general(&case.text, &o),
+            p => dtkit::text::loadtxt_reader_blocks(case.text.as_bytes(), &o, [1, 5, 64][p - 2]),
         };
         match (&case.npy, &case.error, result) {
             (Some(want), _, Ok(a)) => {
@@ -82,7 +85,7 @@ fn loadtxt_agrees_with_numpy() {
                 if !same_npy(&out, &want_bytes) {
                     let shown = String::from_utf8_lossy(&out[10..out.len().min(140)]).into_owned();
                     bad.push(format!(
-                        "{} (general={general}): dtkit wrote {shown:?} ...",
+                        "{} (path {path}: fast, general, blocks of 1, 5, 64): dtkit wrote {shown:?} ...",
                         case.name
                     ));
                 }

@@ -76,6 +76,39 @@ impl AlignedBuf {
         buf
     }
 
+    /// Append `bytes`, growing in place (for buffers filled piece by piece, such as the
+    /// records of a streamed text file: the heap grows by reallocation, without holding a
+    /// second copy of what is already there).
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let new_len = self.len + bytes.len();
+        let words = match &mut self.storage {
+            Storage::Heap(words) => words,
+            Storage::Empty => {
+                self.storage = Storage::Heap(Vec::new());
+                match &mut self.storage {
+                    Storage::Heap(words) => words,
+                    _ => unreachable!("just set"),
+                }
+            }
+            Storage::Anon(map) => {
+                let mut words = vec![0u128; new_len.div_ceil(16)];
+                bytemuck::cast_slice_mut::<u128, u8>(&mut words)[..self.len]
+                    .copy_from_slice(&map[..self.len]);
+                self.storage = Storage::Heap(words);
+                match &mut self.storage {
+                    Storage::Heap(words) => words,
+                    _ => unreachable!("just set"),
+                }
+            }
+        };
+        words.resize(new_len.div_ceil(16), 0);
+        bytemuck::cast_slice_mut::<u128, u8>(words)[self.len..new_len].copy_from_slice(bytes);
+        self.len = new_len;
+    }
+
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
         match &self.storage {

@@ -15,8 +15,9 @@ use crate::dtype::Scalar;
 use crate::error::{Error, ErrorKind, Location, Result};
 
 /// Parsed records, their count, and the column count of a plain dtype.
-/// The records are in their final, aligned buffer: each chunk's bytes are copied once.
-pub(crate) type Parsed = (AlignedBuf, usize, Option<usize>);
+/// The records (in their final, aligned buffer: each chunk's bytes are copied once), their
+/// count, and the column count of a plain dtype with the line of the row that set it.
+pub(crate) type Parsed = (AlignedBuf, usize, Option<(usize, u64)>);
 
 /// Where each input column goes in a record.
 pub(crate) struct Target {
@@ -281,7 +282,12 @@ pub(crate) fn split_lines(text: &str, parts: usize) -> Vec<&str> {
 /// # Errors
 /// The first error in text order, at its physical line (`first_line` is the line of the
 /// first byte of `text`).
-pub(crate) fn parse_all(text: &str, plan: &Plan<'_>, first_line: u64) -> Result<Parsed> {
+pub(crate) fn parse_all(
+    text: &str,
+    plan: &Plan<'_>,
+    first_line: u64,
+    rows_before: usize,
+) -> Result<Parsed> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pieces = if threads > 1 && plan.max_rows.is_none() && text.len() >= 4 << 20 {
         split_lines(text, threads * 4)
@@ -328,7 +334,7 @@ pub(crate) fn parse_all(text: &str, plan: &Plan<'_>, first_line: u64) -> Result<
     let mut chunks = Vec::with_capacity(results.len());
     for (piece, r) in pieces.iter().zip(results) {
         match r {
-            Err(e) => return Err(e.into_error(line, total)),
+            Err(e) => return Err(e.into_error(line, rows_before + total)),
             Ok(c) => {
                 if let (Some((n, l)), Some((first, _))) = (c.first_cols, ncols) {
                     if n != first {
@@ -359,5 +365,5 @@ pub(crate) fn parse_all(text: &str, plan: &Plan<'_>, first_line: u64) -> Result<
         }
         data
     };
-    Ok((data, total, ncols.map(|(n, _)| n)))
+    Ok((data, total, ncols))
 }

@@ -409,6 +409,21 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, s
     }
 }
 
+/// Where the columns go: the leaf columns of a structured dtype, or the scalar of a plain
+/// one; and the item size.
+fn targets(options: &LoadTxtOptions) -> Result<(Vec<Column>, Option<Scalar>, usize)> {
+    let itemsize = options.dtype.itemsize();
+    if options.dtype.has_fields() {
+        return Ok((columns_of(&options.dtype), None, itemsize));
+    }
+    // A dtype without fields is a scalar here: subarray dtypes were refused by `validate`.
+    let scalar = *options
+        .dtype
+        .as_scalar()
+        .ok_or_else(|| arg("unsupported dtype for text"))?;
+    Ok((Vec::new(), Some(scalar), itemsize))
+}
+
 /// `np.loadtxt` on text.
 ///
 /// # Errors
@@ -445,24 +460,7 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
     let source = pre_cut.as_deref().unwrap_or(text);
     let mut tok = Tokenizer::new(source, options);
 
-    let structured = options.dtype.has_fields();
-    let struct_cols = if structured {
-        columns_of(&options.dtype)
-    } else {
-        Vec::new()
-    };
-    // A dtype without fields is a scalar here: subarray dtypes were refused above.
-    let plain: Option<Scalar> = if structured {
-        None
-    } else {
-        Some(
-            *options
-                .dtype
-                .as_scalar()
-                .ok_or_else(|| arg("unsupported dtype for text"))?,
-        )
-    };
-    let itemsize = options.dtype.itemsize();
+    let (struct_cols, plain, itemsize) = targets(options)?;
 
     let fast = if FORCE_GENERAL.with(std::cell::Cell::get) {
         None
@@ -473,7 +471,7 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
         Some(r) => r?,
         None => general(&mut tok, options, &struct_cols, plain, itemsize)?,
     };
-    shape_result(options, data, rows, ncols)
+    shape_result(options, data, rows, ncols.map(|(n, _)| n))
 }
 
 thread_local! {
@@ -546,6 +544,7 @@ fn fast_path(
         &text[start..],
         &plan,
         options.skiprows as u64 + 1,
+        0,
     ))
 }
 
@@ -667,7 +666,7 @@ fn general(
         }
         rows += 1;
     }
-    Ok((AlignedBuf::from_bytes(&data), rows, ncols))
+    Ok((AlignedBuf::from_bytes(&data), rows, ncols.map(|n| (n, 0))))
 }
 
 /// The shape NumPy's reader gives, then `ndmin`.
@@ -720,10 +719,170 @@ pub fn loadtxt_bytes(bytes: &[u8], options: &LoadTxtOptions) -> Result<Array> {
 ///
 /// # Errors
 /// As [`loadtxt_bytes`], and I/O errors.
-pub fn loadtxt_reader(mut reader: impl Read, options: &LoadTxtOptions) -> Result<Array> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    loadtxt_bytes(&bytes, options)
+pub fn loadtxt_reader(reader: impl Read, options: &LoadTxtOptions) -> Result<Array> {
+    loadtxt_reader_blocks(reader, options, BLOCK)
+}
+
+/// [`loadtxt_reader`] reading `block` bytes at a time, so that tests can cut the input
+/// anywhere.
+#[doc(hidden)]
+pub fn loadtxt_reader_blocks(
+    mut reader: impl Read,
+    options: &LoadTxtOptions,
+    block: usize,
+) -> Result<Array> {
+    options.validate()?;
+    let comment = match options.comments.as_slice() {
+        [] => Some(None),
+        [c] if c.len() == 1 && c.is_ascii() => Some(Some(c.as_bytes()[0])),
+        _ => None,
+    };
+    let delimiter = match options.delimiter {
+        None => Some(None),
+        Some(d) if d.is_ascii() => Some(Some(d as u8)),
+        Some(_) => None,
+    };
+    match (comment, delimiter) {
+        (Some(comment), Some(delimiter))
+            if options.quotechar.is_none()
+                && options.converters.is_empty()
+                && !FORCE_GENERAL.with(std::cell::Cell::get) =>
+        {
+            stream(reader, options, comment, delimiter, block.max(1))
+        }
+        _ => {
+            // Quotes (a record may span blocks), converters, long comment markers: the
+            // general tokenizer on the whole text.
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes)?;
+            loadtxt_bytes(&bytes, options)
+        }
+    }
+}
+
+/// Bytes read and parsed at a time by [`loadtxt_reader`].
+const BLOCK: usize = 16 << 20;
+
+/// The fast path over a reader, block by block (each cut after its last newline, parsed on
+/// every core): memory stays at the output plus about two blocks, whatever the input size.
+fn stream(
+    mut reader: impl Read,
+    options: &LoadTxtOptions,
+    comment: Option<u8>,
+    delimiter: Option<u8>,
+    block_size: usize,
+) -> Result<Array> {
+    let (struct_cols, plain, itemsize) = targets(options)?;
+    let columns: Vec<super::fast::Target> = struct_cols
+        .iter()
+        .map(|c| super::fast::Target {
+            offset: c.offset,
+            scalar: c.scalar,
+        })
+        .collect();
+    let mut out = AlignedBuf::default();
+    let mut rows = 0usize;
+    let mut ncols: Option<(usize, u64)> = None;
+    let mut line_base = 1u64; // physical line of the next block's first byte
+    let mut to_skip = options.skiprows;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut eof = false;
+    let mut want = block_size;
+    let mut first_block = true;
+    loop {
+        while !eof && carry.len() < want {
+            let need = (want - carry.len()) as u64;
+            let got = (&mut reader).take(need).read_to_end(&mut carry)?;
+            if got == 0 {
+                eof = true;
+            }
+        }
+        if carry.is_empty() {
+            break;
+        }
+        let cut = if eof {
+            carry.len()
+        } else {
+            match memchr::memrchr(b'\n', &carry) {
+                Some(i) => i + 1,
+                None => {
+                    // One line longer than a block: read on.
+                    want = carry.len() + block_size;
+                    continue;
+                }
+            }
+        };
+        want = block_size;
+        let rest = carry.split_off(cut);
+        let mut block = std::mem::replace(&mut carry, rest);
+        // Universal newlines: a lone carriage return ends a line (the block ends with
+        // '\n' unless it is the last, so a CRLF is never split).
+        for k in memchr::memchr_iter(b'\r', &block).collect::<Vec<_>>() {
+            if block.get(k + 1) != Some(&b'\n') {
+                block[k] = b'\n';
+            }
+        }
+        let text = decode(&block, options.encoding).map_err(|e| rebase(e, line_base - 1))?;
+        let mut t: &str = &text;
+        if first_block {
+            t = t.strip_prefix('\u{feff}').unwrap_or(t);
+            first_block = false;
+        }
+        while to_skip > 0 && !t.is_empty() {
+            t = t.find('\n').map_or("", |i| &t[i + 1..]);
+            to_skip -= 1;
+            line_base += 1;
+        }
+        let remaining = options.max_rows.map(|m| m.saturating_sub(rows));
+        if remaining == Some(0) {
+            break;
+        }
+        if !t.is_empty() {
+            let plan = super::fast::Plan {
+                comment,
+                delimiter,
+                usecols: options.usecols.as_deref(),
+                columns: &columns,
+                plain,
+                itemsize,
+                max_rows: remaining,
+            };
+            let (buf, n, cols) = super::fast::parse_all(t, &plan, line_base, rows)?;
+            if let (Some((first, _)), Some((now, line))) = (ncols, cols) {
+                if first != now {
+                    return Err(Error::new(
+                        ErrorKind::Data,
+                        format!(
+                            "the number of columns changed from {first} to {now}; use usecols to select a subset"
+                        ),
+                    )
+                    .at(Location::Line { line, column: 1 }));
+                }
+            }
+            ncols = ncols.or(cols);
+            out.extend_from_slice(buf.as_bytes());
+            rows += n;
+            line_base += memchr::memchr_iter(b'\n', t.as_bytes()).count() as u64;
+        }
+        if eof && carry.is_empty() {
+            break;
+        }
+    }
+    shape_result(options, out, rows, ncols.map(|(n, _)| n))
+}
+
+/// An error found in a block, moved down by the lines before the block.
+fn rebase(e: Error, lines_before: u64) -> Error {
+    match e.location() {
+        Some(Location::Line { line, column }) => {
+            let message = e.message().to_owned();
+            Error::new(e.kind(), message).at(Location::Line {
+                line: line + lines_before,
+                column,
+            })
+        }
+        _ => e,
+    }
 }
 
 /// `np.loadtxt` on a file; a `.gz` file is decompressed on the fly.

@@ -10,10 +10,10 @@ mod savetxt;
 
 pub use self::regex::fromregex_str;
 pub use genfromtxt::{genfromtxt_str, GenFromTxt, GenFromTxtOptions, Names};
-#[doc(hidden)]
-pub use loadtxt::loadtxt_str_general;
 pub use loadtxt::{
     decode, loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Converter, Encoding,
     LoadTxtOptions,
 };
+#[doc(hidden)]
+pub use loadtxt::{loadtxt_reader_blocks, loadtxt_str_general};
 pub use savetxt::{savetxt, savetxt_path, Fmt, SaveTxtOptions};
