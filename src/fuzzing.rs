@@ -131,3 +131,87 @@ pub fn npy_file(data: &[u8]) {
     view2.write_to(&mut b).expect("in memory");
     assert_eq!(a, b);
 }
+
+/// Arbitrary text through every text reader. The first byte picks the options (delimiter,
+/// comment marker, dtype, `usecols`, `max_rows`), the rest is the text. Invariants: the
+/// fast path, the general tokenizer and the streaming reader (cut into tiny blocks) agree
+/// exactly, success for success (same bytes and shape) and failure for failure (same line);
+/// `genfromtxt` never panics and its mask has the data's shape.
+pub fn text(data: &[u8]) {
+    use crate::text::{
+        genfromtxt_str, loadtxt_reader_blocks, loadtxt_str, loadtxt_str_general, GenFromTxtOptions,
+        LoadTxtOptions, Names,
+    };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    const DTYPES: [&str; 8] = [
+        "f8",
+        "<i4",
+        ">u2",
+        "S3",
+        "c16",
+        "?",
+        "[('a','<i8'),('b','S2'),('c','<f4')]",
+        "[('p',[('x','<f8'),('y','>i2')]),('q','<f4',(2,))]",
+    ];
+    let mut o = LoadTxtOptions {
+        dtype: DType::parse(DTYPES[usize::from(pick & 7)]).expect("valid dtype"),
+        delimiter: [None, Some(','), Some(';'), Some('\t')][usize::from(pick >> 3 & 3)],
+        ..LoadTxtOptions::default()
+    };
+    if pick & 0x20 != 0 {
+        o.comments = Vec::new();
+    }
+    if pick & 0x40 != 0 {
+        o.usecols = Some(vec![-1, 0]);
+    }
+    if pick & 0x80 != 0 {
+        o.max_rows = Some(3);
+    }
+    let fast = loadtxt_str(text, &o);
+    let general = loadtxt_str_general(text, &o);
+    let same =
+        |a: &crate::error::Result<crate::Array>, b: &crate::error::Result<crate::Array>| match (
+            a, b,
+        ) {
+            (Ok(x), Ok(y)) => {
+                x.shape() == y.shape() && x.buffer().as_bytes() == y.buffer().as_bytes()
+            }
+            (Err(x), Err(y)) => x.location() == y.location(),
+            _ => false,
+        };
+    assert!(
+        same(&fast, &general),
+        "fast {fast:?} and general {general:?} disagree on {text:?}"
+    );
+    for block in [1, 7] {
+        let streamed = loadtxt_reader_blocks(text.as_bytes(), &o, block);
+        assert!(
+            same(&fast, &streamed),
+            "fast {fast:?} and blocks of {block} {streamed:?} disagree on {text:?}"
+        );
+    }
+    let g = GenFromTxtOptions {
+        delimiter: o.delimiter.map(String::from),
+        dtype: if pick & 1 == 0 {
+            None
+        } else {
+            Some(o.dtype.clone())
+        },
+        names: if pick & 0x20 != 0 {
+            Names::Header
+        } else {
+            Names::None
+        },
+        invalid_raise: pick & 0x40 == 0,
+        skip_footer: usize::from(pick >> 7),
+        ..GenFromTxtOptions::default()
+    };
+    if let Ok(r) = genfromtxt_str(text, &g) {
+        assert_eq!(r.data.shape(), r.mask.shape());
+    }
+}

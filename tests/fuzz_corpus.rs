@@ -7,6 +7,7 @@ fn target(name: &str) -> Option<fn(&[u8])> {
     match name {
         "dtype_parse" => Some(dtkit::fuzzing::dtype_parse),
         "npy_file" => Some(dtkit::fuzzing::npy_file),
+        "text" => Some(dtkit::fuzzing::text),
         _ => None,
     }
 }

@@ -313,3 +313,22 @@ fn converters_rewrite_columns() {
     assert!(e.message().contains("no y"), "{e}");
     assert_eq!(e.location(), Some(Location::Line { line: 2, column: 7 }));
 }
+
+/// A delimiter right before a comment leaves an empty last field, as NumPy's
+/// `np.loadtxt(["1,,#x"], delimiter=",", dtype=str)` gives `['1', '', '']` (found by the
+/// `text` fuzz target: the general tokenizer dropped that field).
+#[test]
+fn delimiter_before_comment_makes_an_empty_field() {
+    let o = LoadTxtOptions {
+        dtype: DType::parse("S1").unwrap(),
+        delimiter: Some(','),
+        ..LoadTxtOptions::default()
+    };
+    let text = "1,,#x\n2,3,4\n";
+    let fast = loadtxt_str(text, &o).unwrap();
+    let general = dtkit::text::loadtxt_str_general(text, &o).unwrap();
+    assert_eq!(fast.shape(), &[2, 3]);
+    assert_eq!(general.shape(), &[2, 3]);
+    assert_eq!(fast.buffer().as_bytes(), b"1\0\0234");
+    assert_eq!(general.buffer().as_bytes(), fast.buffer().as_bytes());
+}

@@ -74,7 +74,9 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
         seen = true;
         if mantissa != 0 || b[i] != b'0' {
             digits += 1;
-            mantissa = mantissa.wrapping_mul(10) + u64::from(b[i] - b'0');
+            mantissa = mantissa
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(b[i] - b'0'));
         }
         i += 1;
     }
@@ -84,7 +86,9 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
             seen = true;
             if mantissa != 0 || b[i] != b'0' {
                 digits += 1;
-                mantissa = mantissa.wrapping_mul(10) + u64::from(b[i] - b'0');
+                mantissa = mantissa
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(b[i] - b'0'));
             }
             frac += 1;
             i += 1;

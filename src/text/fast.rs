@@ -35,6 +35,8 @@ pub(crate) struct Plan<'a> {
     pub plain: Option<Scalar>,
     pub itemsize: usize,
     pub max_rows: Option<usize>,
+    /// Plain dtypes: the column count set by an earlier block of the same input.
+    pub ncols: Option<usize>,
 }
 
 /// The parsed rows of one chunk.
@@ -96,7 +98,7 @@ pub(crate) fn parse_chunk(
     let bytes = text.as_bytes();
     let mut data = Vec::new();
     let mut rows = 0usize;
-    let mut first_cols: Option<(usize, u64)> = None;
+    let mut first_cols: Option<(usize, u64)> = plan.ncols.map(|n| (n, 0));
     let mut fields: Vec<(usize, usize)> = Vec::with_capacity(16);
     let mut selected: Vec<(usize, usize)> = Vec::with_capacity(16);
     let mut pos = 0usize;

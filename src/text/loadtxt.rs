@@ -311,8 +311,15 @@ impl<'a> Tokenizer<'a> {
                     Some(c) if ws && c.is_whitespace() => break,
                     Some(c) if Some(c) == self.opts.delimiter => {
                         self.bump();
-                        // A delimiter right before the end still makes an empty field.
-                        if matches!(self.chars.peek(), None | Some('\n' | '\r')) {
+                        // A delimiter right before the end (or a comment) still makes an
+                        // empty field, as in NumPy.
+                        let next = self.chars.peek().copied();
+                        let at_comment = next.is_some() && next == self.comment;
+                        let (empty_line, empty_column) = (self.line, self.column);
+                        if at_comment {
+                            self.skip_to_eol();
+                        }
+                        if at_comment || matches!(next, None | Some('\n' | '\r')) {
                             fields.push(Field {
                                 text: std::mem::take(&mut text),
                                 line,
@@ -320,8 +327,8 @@ impl<'a> Tokenizer<'a> {
                             });
                             fields.push(Field {
                                 text: String::new(),
-                                line: self.line,
-                                column: self.column,
+                                line: empty_line,
+                                column: empty_column,
                             });
                             self.bump();
                             ended_record = true;
@@ -539,6 +546,7 @@ fn fast_path(
         plain,
         itemsize,
         max_rows: options.max_rows,
+        ncols: None,
     };
     Some(super::fast::parse_all(
         &text[start..],
@@ -846,6 +854,7 @@ fn stream(
                 plain,
                 itemsize,
                 max_rows: remaining,
+                ncols: ncols.map(|(n, _)| n),
             };
             let (buf, n, cols) = super::fast::parse_all(t, &plan, line_base, rows)?;
             if let (Some((first, _)), Some((now, line))) = (ncols, cols) {
