@@ -329,6 +329,6 @@ fn delimiter_before_comment_makes_an_empty_field() {
     let general = dtkit::text::loadtxt_str_general(text, &o).unwrap();
     assert_eq!(fast.shape(), &[2, 3]);
     assert_eq!(general.shape(), &[2, 3]);
-    assert_eq!(fast.buffer().as_bytes(), b"1\0\0234");
+    assert_eq!(fast.buffer().as_bytes(), b"1\0\x00234");
     assert_eq!(general.buffer().as_bytes(), fast.buffer().as_bytes());
 }
