@@ -280,3 +280,26 @@ fn genfromtxt_in_parallel_chunks_keeps_input_order() {
         "{e}"
     );
 }
+
+/// Nested records are refused (the columns fill flat records only), and rows too short
+/// for `usecols` say which column was wanted.
+#[test]
+fn genfromtxt_refuses_nested_records_and_explains_short_rows() {
+    let o = GenFromTxtOptions {
+        dtype: Some(DType::parse("[('a',[('b','<i4')]),('c','<i4')]").unwrap()),
+        ..GenFromTxtOptions::default()
+    };
+    let e = genfromtxt_str("1 2\n", &o).unwrap_err();
+    assert_eq!(e.kind(), dtkit::ErrorKind::Unsupported, "{e}");
+    let o = GenFromTxtOptions {
+        usecols: Some(vec![0, 3]),
+        ..GenFromTxtOptions::default()
+    };
+    let e = genfromtxt_str("1 2 3 4\n5 6\n", &o).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("line 2 (got 2 columns, usecols needs 4)"),
+        "{e}"
+    );
+    assert_eq!(e.location(), Some(Location::Line { line: 2, column: 1 }));
+}

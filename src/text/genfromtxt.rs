@@ -513,7 +513,13 @@ fn finish(
     if opts.invalid_raise && !invalid.is_empty() {
         let list: Vec<String> = invalid
             .iter()
-            .map(|(l, n)| format!("line {l} (got {n} columns instead of {width})"))
+            .map(|(l, n)| match &usecols {
+                Some(u) => format!(
+                    "line {l} (got {n} columns, usecols needs {})",
+                    u.iter().max().map_or(0, |m| m + 1)
+                ),
+                None => format!("line {l} (got {n} columns instead of {width})"),
+            })
             .collect();
         return Err(Error::new(
             ErrorKind::Data,
@@ -537,9 +543,10 @@ fn finish(
     let (convs, dtype, plain): (Vec<Conv>, DType, bool) = match &opts.dtype {
         Some(dt) if dt.has_fields() => {
             let leaves = dt.leaf_fields();
-            if leaves.iter().any(|l| !l.shape.is_empty())
-                || leaves.len() != dt.as_record().map_or(0, |r| r.fields().len())
-            {
+            let nested = dt
+                .as_record()
+                .is_none_or(|r| r.fields().iter().any(|f| f.dtype().as_scalar().is_none()));
+            if nested || leaves.iter().any(|l| !l.shape.is_empty()) {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
                     "genfromtxt reads flat records: nested and subarray fields are not supported",
