@@ -228,11 +228,56 @@ def check_npz(dtconvert, failures):
     return passed
 
 
+def check_text(dtconvert, failures):
+    """Random sensor logs with a header, missing values and comments, read by dtconvert
+    (genfromtxt options, loadtxt, fromregex) and by NumPy: the same .npy bytes."""
+    passed = 0
+    rng = np.random.default_rng(9)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for trial in range(6):
+            n = int(rng.integers(1, 400))
+            t = np.arange(n)
+            temp = rng.standard_normal(n).round(int(rng.integers(0, 6)))
+            lines = ["# time, temp, ok"]
+            for k in range(n):
+                cell = "N/A" if rng.random() < 0.1 else ("" if rng.random() < 0.05 else repr(float(temp[k])))
+                lines.append(f"{t[k]},{cell},{'True' if k % 3 else 'False'}")
+                if rng.random() < 0.05:
+                    lines.append("# a remark")
+            src = tmp / f"log{trial}.csv"
+            src.write_text("\n".join(lines) + "\n")
+            cases = [
+                (["--names", "--missing", "N/A", "--filling", "-1", "--dtype", "f8"],
+                 lambda: np.genfromtxt(src, delimiter=",", names=True, missing_values="N/A", filling_values=-1, dtype="f8")),
+                (["--missing", "N/A", "--skiprows", "1", "--usecols", "0,1", "--dtype", "<f4"],
+                 lambda: np.genfromtxt(src, delimiter=",", missing_values="N/A", skip_header=1, usecols=(0, 1), dtype="<f4")),
+                (["--skiprows", "1", "--usecols", "0", "--dtype", "<i8"],
+                 lambda: np.loadtxt(src, delimiter=",", skiprows=1, usecols=(0,), dtype="<i8")),
+                (["--regex", r"(\d+),[^,]*,(\w+)", "--dtype", "[('t','<u4'),('ok','S5')]"],
+                 lambda: np.fromregex(src, r"(\d+),[^,]*,(\w+)", [("t", "<u4"), ("ok", "S5")], encoding="utf-8")),
+            ]
+            for k, (args, numpy_read) in enumerate(cases):
+                out = tmp / f"out{trial}_{k}.npy"
+                run = subprocess.run([dtconvert, str(src), str(out), "--delimiter", ",", "--quiet"] + args,
+                                     capture_output=True, text=True)
+                want = tmp / f"want{trial}_{k}.npy"
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    np.save(want, numpy_read())
+                if run.returncode != 0 or out.read_bytes() != want.read_bytes():
+                    failures.append(f"text {args}: dtconvert differs from NumPy ({run.stderr.strip()[:200]})")
+                    continue
+                passed += 1
+    return passed
+
+
 def main():
     dtinspect, dtconvert = sys.argv[1], sys.argv[2]
     failures = []
     passed = (check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
-              + check_npy(dtconvert, failures) + check_grown(failures) + check_npz(dtconvert, failures))
+              + check_npy(dtconvert, failures) + check_grown(failures) + check_npz(dtconvert, failures)
+              + check_text(dtconvert, failures))
     for f in failures[:50]:
         print("FAIL:", f)
     print(f"numpy {np.__version__} interop: {passed} passed, {len(failures)} failed")
