@@ -303,3 +303,33 @@ fn genfromtxt_refuses_nested_records_and_explains_short_rows() {
     );
     assert_eq!(e.location(), Some(Location::Line { line: 2, column: 1 }));
 }
+
+/// Files, gzip-compressed or not, read as their text; a missing file names its path.
+#[test]
+fn genfromtxt_reads_files_and_gzip() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "a,b\n1,\n3,4\n";
+    let plain = dir.path().join("log.csv");
+    std::fs::write(&plain, text).unwrap();
+    let gz = dir.path().join("log.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let o = GenFromTxtOptions {
+        delimiter: Some(",".into()),
+        names: Names::Header,
+        ..GenFromTxtOptions::default()
+    };
+    let want = genfromtxt_str(text, &o).unwrap();
+    for path in [&plain, &gz] {
+        let got = dtkit::text::genfromtxt_path(path, &o).unwrap();
+        assert_eq!(got.data.buffer().as_bytes(), want.data.buffer().as_bytes());
+        assert_eq!(got.mask.buffer().as_bytes(), [0, 1, 0, 0]);
+    }
+    let e = dtkit::text::genfromtxt_path(&dir.path().join("none.csv"), &o).unwrap_err();
+    assert!(e.to_string().contains("none.csv"), "{e}");
+}

@@ -857,3 +857,42 @@ fn bad_value(fail: Fail, text: &str, c: Conv, at: Location) -> Error {
     )
     .at(at)
 }
+
+/// `np.genfromtxt` on bytes, decoded with `encoding`.
+///
+/// # Errors
+/// As [`genfromtxt_str`], and text that is not valid in `encoding` (at its line and column).
+pub fn genfromtxt_bytes(
+    bytes: &[u8],
+    encoding: super::Encoding,
+    opts: &GenFromTxtOptions,
+) -> Result<GenFromTxt> {
+    genfromtxt_str(&super::decode(bytes, encoding)?, opts)
+}
+
+/// `np.genfromtxt` on a UTF-8 file; a `.gz` file is decompressed on the fly.
+///
+/// # Errors
+/// As [`genfromtxt_bytes`], and I/O errors with the path.
+pub fn genfromtxt_path(path: &std::path::Path, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
+    use std::io::Read;
+    let with_path = |e: std::io::Error| {
+        let err = Error::from(e);
+        Error::new(
+            err.kind(),
+            format!("cannot read {}: {}", path.display(), err.message()),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(with_path)?;
+    let mut bytes = Vec::new();
+    if path.extension().is_some_and(|e| e == "gz") {
+        flate2::read::MultiGzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(with_path)?;
+    } else {
+        std::io::BufReader::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(with_path)?;
+    }
+    genfromtxt_bytes(&bytes, super::Encoding::Utf8, opts)
+}

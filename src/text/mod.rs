@@ -9,7 +9,9 @@ mod regex;
 mod savetxt;
 
 pub use self::regex::fromregex_str;
-pub use genfromtxt::{genfromtxt_str, GenFromTxt, GenFromTxtOptions, Names};
+pub use genfromtxt::{
+    genfromtxt_bytes, genfromtxt_path, genfromtxt_str, GenFromTxt, GenFromTxtOptions, Names,
+};
 pub use loadtxt::{
     decode, loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Converter, Encoding,
     LoadTxtOptions,
