@@ -51,25 +51,39 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
     let itemsize = dtype.itemsize();
     let mut data = Vec::new();
     let mut rows = 0usize;
-    for caps in re.captures_iter(text) {
+    let mut locs = re.capture_locations();
+    let mut values: Vec<(usize, &str)> = Vec::with_capacity(wanted);
+    let mut pos = 0usize;
+    let mut last_empty_end: Option<usize> = None;
+    while pos <= text.len() {
+        let Some(m) = re.captures_read_at(&mut locs, text, pos) else {
+            break;
+        };
+        // An empty match right where the previous one ended is skipped, as re.finditer.
+        if m.start() == m.end() && last_empty_end == Some(m.end()) {
+            pos = next_char(text, pos);
+            continue;
+        }
+        if m.start() == m.end() {
+            last_empty_end = Some(m.end());
+            pos = next_char(text, m.end());
+        } else {
+            last_empty_end = Some(m.end());
+            pos = m.end();
+        }
         let start = data.len();
         data.resize(start + itemsize, 0);
-        let values: Vec<(usize, &str)> = if groups == 0 {
-            // Group 0, the whole match, is always present.
-            caps.get(0)
-                .map(|m| (m.start(), m.as_str()))
-                .into_iter()
-                .collect()
+        values.clear();
+        if groups == 0 {
+            values.push((m.start(), m.as_str()));
         } else {
-            (1..=groups)
-                .map(|g| {
-                    caps.get(g)
-                        .map_or((caps.get(0).map_or(0, |m| m.start()), ""), |m| {
-                            (m.start(), m.as_str())
-                        })
-                })
-                .collect()
-        };
+            for g in 1..=groups {
+                values.push(match locs.get(g) {
+                    Some((s, e)) => (s, &text[s..e]),
+                    None => (m.start(), ""),
+                });
+            }
+        }
         if values.len() != leaves.len() {
             return Err(Error::new(
                 ErrorKind::Argument,
@@ -79,7 +93,7 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
                 ),
             ));
         }
-        for (leaf, (at, value)) in leaves.iter().zip(values) {
+        for (leaf, &(at, value)) in leaves.iter().zip(&values) {
             let out = &mut data[start + leaf.offset..start + leaf.offset + leaf.dtype.size()];
             if convert(&leaf.dtype, value, out).is_err() {
                 let before = &text[..at];
@@ -100,4 +114,48 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
     }
     let layout = Layout::contiguous(dtype.clone(), &[rows], Order::C)?;
     Array::from_parts(AlignedBuf::from_bytes(&data), layout)
+}
+
+/// The byte index after the character at `pos` (or past the end).
+fn next_char(text: &str, pos: usize) -> usize {
+    text[pos..]
+        .chars()
+        .next()
+        .map_or(pos + 1, |c| pos + c.len_utf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The match loop visits the matches `Regex::captures_iter` yields, empty ones included.
+    #[test]
+    fn matches_are_those_of_captures_iter() {
+        let dtype = DType::parse("[('s','S4')]").unwrap();
+        for (pattern, text) in [
+            ("(x*)", "axbxxc"),
+            ("(a|)", "baab"),
+            (r"(\d*)", "12 3\n\n45é"),
+            (r"(é?)", "éaé"),
+            ("(b)", ""),
+        ] {
+            let re = regex::Regex::new(pattern).unwrap();
+            let want: Vec<u8> = re
+                .captures_iter(text)
+                .flat_map(|c| {
+                    // S4 holds Latin-1 characters.
+                    let mut v: Vec<u8> = c
+                        .get(1)
+                        .map_or("", |m| m.as_str())
+                        .chars()
+                        .map(|ch| u8::try_from(u32::from(ch)).unwrap())
+                        .collect();
+                    v.resize(4, 0);
+                    v
+                })
+                .collect();
+            let got = fromregex_str(text, pattern, &dtype).unwrap();
+            assert_eq!(got.buffer().as_bytes(), want, "{pattern} on {text:?}");
+        }
+    }
 }
