@@ -46,6 +46,7 @@ fn options(v: &serde_json::Value) -> GenFromTxtOptions {
     o.skip_header = n("skip_header").unwrap_or(0);
     o.skip_footer = n("skip_footer").unwrap_or(0);
     o.max_rows = n("max_rows");
+    o.ndmin = n("ndmin").unwrap_or(0) as u8;
     let b = |key: &str, default: bool| v.get(key).and_then(|d| d.as_bool()).unwrap_or(default);
     o.autostrip = b("autostrip", false);
     o.invalid_raise = b("invalid_raise", true);

@@ -56,6 +56,9 @@ pub struct GenFromTxtOptions {
     pub max_rows: Option<usize>,
     /// Unconvertible fields become the filling value instead of an error.
     pub loose: bool,
+    /// Fewest dimensions of the result (0, 1 or 2), as NumPy's `ndmin`: dimensions of
+    /// length 1 are squeezed only down to it.
+    pub ndmin: u8,
 }
 
 impl Default for GenFromTxtOptions {
@@ -76,6 +79,7 @@ impl Default for GenFromTxtOptions {
             invalid_raise: true,
             max_rows: None,
             loose: true,
+            ndmin: 0,
         }
     }
 }
@@ -355,6 +359,12 @@ fn infer(values: &[&str], missing: &dyn Fn(&str) -> bool) -> Conv {
 pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
     if opts.skip_footer > 0 && opts.max_rows.is_some() {
         return Err(arg("skip_footer and max_rows cannot be given together"));
+    }
+    if opts.ndmin > 2 {
+        return Err(arg(format!(
+            "illegal value of ndmin: {}, expected 0, 1 or 2",
+            opts.ndmin
+        )));
     }
     if opts.comments.as_deref() == Some("") || opts.delimiter.as_deref() == Some("") {
         return Err(arg("comments and delimiter cannot be empty strings"));
@@ -716,7 +726,17 @@ fn finish(
     } else {
         vec![rows.len()]
     };
-    shape.retain(|&d| d != 1);
+    let ndmin = usize::from(opts.ndmin);
+    if shape.len() > ndmin {
+        shape.retain(|&d| d != 1);
+    }
+    // NumPy's atleast_1d, or atleast_2d(a).T.
+    shape = match (ndmin, shape.as_slice()) {
+        (1, []) => vec![1],
+        (2, []) => vec![1, 1],
+        (2, [n]) => vec![*n, 1],
+        _ => shape,
+    };
     let mask_dtype = if plain {
         DType::parse("?")?
     } else {
