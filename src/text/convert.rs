@@ -289,18 +289,23 @@ pub(crate) fn put_float(out: &mut [u8], v: f64, order: ByteOrder) {
     }
 }
 
+/// The smallest and largest value of an integer scalar.
+pub(crate) fn int_range(scalar: &Scalar) -> (i128, i128) {
+    let bits = scalar.size() as u32 * 8;
+    if scalar.kind() == ScalarKind::Int {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    }
+}
+
 /// Convert `text` into the bytes of `scalar` in `out` (exactly `scalar.size()` bytes).
 pub(crate) fn convert(scalar: &Scalar, text: &str, out: &mut [u8]) -> ConvResult {
     let order = scalar.byte_order();
     match scalar.kind() {
         ScalarKind::Int | ScalarKind::UInt => {
             let v = parse_int(text).ok_or(())?;
-            let bits = scalar.size() as u32 * 8;
-            let (lo, hi) = if scalar.kind() == ScalarKind::Int {
-                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
-            } else {
-                (0, (1i128 << bits) - 1)
-            };
+            let (lo, hi) = int_range(scalar);
             if v < lo || v > hi {
                 return Err(());
             }

@@ -11,7 +11,9 @@ use crate::array::{AlignedBuf, Array, Layout, Order};
 use crate::dtype::{ByteOrder, DType, Scalar, ScalarKind};
 use crate::error::{Error, ErrorKind, Location, Result};
 
-use super::convert::{convert, parse_complex, parse_float, parse_int, put_float, put_int, strip};
+use super::convert::{
+    convert, int_range, parse_complex, parse_float, parse_int, put_float, put_int, strip,
+};
 
 /// Where field names come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -276,12 +278,7 @@ impl Conv {
         match (self, value) {
             (Conv::Bool, Parsed::Bool(b)) => out[0] = u8::from(b),
             (Conv::Int64(s) | Conv::IntViaFloat(s), Parsed::Int(v)) => {
-                let bits = s.size() as u32 * 8;
-                let (lo, hi) = if s.kind() == ScalarKind::Int {
-                    (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
-                } else {
-                    (0, (1i128 << bits) - 1)
-                };
+                let (lo, hi) = int_range(&s);
                 if v < lo || v > hi {
                     return Err(Fail::Overflow);
                 }

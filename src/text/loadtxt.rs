@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::convert::convert;
-use super::fast::Parsed;
+use super::fast::{Parsed, Target as Column};
 use crate::array::{AlignedBuf, Array, Layout, Order};
 use crate::dtype::{DType, LeafField, Scalar};
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -352,12 +352,8 @@ impl<'a> Tokenizer<'a> {
     }
 }
 
-/// Where each input column goes in a record: byte offset and scalar type.
-struct Column {
-    offset: usize,
-    scalar: Scalar,
-}
-
+/// Where each input column goes in a record: the leaf scalars of `dtype`, subarrays in C
+/// order.
 fn columns_of(dtype: &DType) -> Vec<Column> {
     let mut out = Vec::new();
     for LeafField {
@@ -531,18 +527,11 @@ fn fast_path(
             }
         }
     }
-    let columns: Vec<super::fast::Target> = struct_cols
-        .iter()
-        .map(|c| super::fast::Target {
-            offset: c.offset,
-            scalar: c.scalar,
-        })
-        .collect();
     let plan = super::fast::Plan {
         comment,
         delimiter,
         usecols: options.usecols.as_deref(),
-        columns: &columns,
+        columns: struct_cols,
         plain,
         itemsize,
         max_rows: options.max_rows,
@@ -781,13 +770,6 @@ fn stream(
     block_size: usize,
 ) -> Result<Array> {
     let (struct_cols, plain, itemsize) = targets(options)?;
-    let columns: Vec<super::fast::Target> = struct_cols
-        .iter()
-        .map(|c| super::fast::Target {
-            offset: c.offset,
-            scalar: c.scalar,
-        })
-        .collect();
     let mut out = AlignedBuf::default();
     let mut rows = 0usize;
     let mut ncols: Option<(usize, u64)> = None;
@@ -850,7 +832,7 @@ fn stream(
                 comment,
                 delimiter,
                 usecols: options.usecols.as_deref(),
-                columns: &columns,
+                columns: &struct_cols,
                 plain,
                 itemsize,
                 max_rows: remaining,
