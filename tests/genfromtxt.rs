@@ -4,11 +4,11 @@
 #![cfg(target_endian = "little")]
 
 use dtkit::text::{genfromtxt_str, GenFromTxtOptions, Names};
-use dtkit::{npy, Array, DType, Location};
+use dtkit::{DType, Location};
 use serde::Deserialize;
 
 mod common;
-use common::same_npy;
+use common::{hex, npy_bytes, same_npy, wrong_error_line};
 
 #[derive(Deserialize)]
 struct File {
@@ -71,18 +71,6 @@ fn options(v: &serde_json::Value) -> GenFromTxtOptions {
     o
 }
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn npy_of(a: &Array) -> Vec<u8> {
-    let mut out = Vec::new();
-    npy::write(&a.view(), &mut out).unwrap();
-    out
-}
-
 #[test]
 fn genfromtxt_agrees_with_numpy() {
     let path = format!("{}/fixtures/genfromtxt.json", env!("CARGO_MANIFEST_DIR"));
@@ -93,7 +81,7 @@ fn genfromtxt_agrees_with_numpy() {
         let result = genfromtxt_str(&case.text, &options(&case.options));
         match (&case.npy, &case.error, result) {
             (Some(want), _, Ok(r)) => {
-                let (data, mask) = (npy_of(&r.data), npy_of(&r.mask));
+                let (data, mask) = (npy_bytes(&r.data), npy_bytes(&r.mask));
                 if !same_npy(&data, &hex(want)) {
                     let shown =
                         String::from_utf8_lossy(&data[10..data.len().min(140)]).into_owned();
@@ -110,15 +98,7 @@ fn genfromtxt_agrees_with_numpy() {
                 r.data.shape()
             )),
             (None, Some(_), Err(e)) => {
-                if let Some(line) = case.error_line {
-                    match e.location() {
-                        Some(Location::Line { line: l, .. }) if l == line => {}
-                        other => bad.push(format!(
-                            "{}: error at {other:?}, expected line {line}: {e}",
-                            case.name
-                        )),
-                    }
-                }
+                bad.extend(wrong_error_line(&case.name, case.error_line, &e));
             }
             (None, None, _) => bad.push(format!("{}: fixture has no outcome", case.name)),
         }

@@ -8,7 +8,7 @@ use dtkit::{npy, DType, Location};
 use serde::Deserialize;
 
 mod common;
-use common::same_npy;
+use common::{hex, npy_bytes, same_npy, wrong_error_line};
 
 #[derive(Deserialize)]
 struct File {
@@ -77,12 +77,8 @@ fn loadtxt_agrees_with_numpy() {
         };
         match (&case.npy, &case.error, result) {
             (Some(want), _, Ok(a)) => {
-                let mut out = Vec::new();
-                npy::write(&a.view(), &mut out).unwrap();
-                let want_bytes: Vec<u8> = (0..want.len() / 2)
-                    .map(|i| u8::from_str_radix(&want[2 * i..2 * i + 2], 16).unwrap())
-                    .collect();
-                if !same_npy(&out, &want_bytes) {
+                let out = npy_bytes(&a);
+                if !same_npy(&out, &hex(want)) {
                     let shown = String::from_utf8_lossy(&out[10..out.len().min(140)]).into_owned();
                     bad.push(format!(
                         "{} (path {path}: fast, general, blocks of 1, 5, 64): dtkit wrote {shown:?} ...",
@@ -99,15 +95,7 @@ fn loadtxt_agrees_with_numpy() {
                 a.shape()
             )),
             (None, Some(_), Err(e)) => {
-                if let Some(line) = case.error_line {
-                    match e.location() {
-                        Some(Location::Line { line: l, .. }) if l == line => {}
-                        other => bad.push(format!(
-                            "{}: error at {other:?}, expected line {line}: {e}",
-                            case.name
-                        )),
-                    }
-                }
+                bad.extend(wrong_error_line(&case.name, case.error_line, &e));
             }
             (None, None, _) => bad.push(format!("{}: fixture has no outcome", case.name)),
         }
@@ -251,12 +239,8 @@ fn fromregex_agrees_with_numpy() {
         );
         match (case.get("npy").and_then(|v| v.as_str()), result) {
             (Some(want), Ok(a)) => {
-                let want: Vec<u8> = (0..want.len() / 2)
-                    .map(|i| u8::from_str_radix(&want[2 * i..2 * i + 2], 16).unwrap())
-                    .collect();
-                let mut out = Vec::new();
-                npy::write(&a.view(), &mut out).unwrap();
-                if !same_npy(&out, &want) {
+                let out = npy_bytes(&a);
+                if !same_npy(&out, &hex(want)) {
                     bad.push(format!(
                         "{name}: {:?}",
                         String::from_utf8_lossy(&out[10..out.len().min(120)])

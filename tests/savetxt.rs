@@ -5,6 +5,9 @@ use dtkit::npy;
 use dtkit::text::{savetxt, Fmt, SaveTxtOptions};
 use serde::Deserialize;
 
+mod common;
+use common::hex;
+
 #[derive(Deserialize)]
 struct File {
     cases: Vec<Case>,
@@ -57,9 +60,7 @@ fn savetxt_agrees_with_numpy() {
     let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut bad = Vec::new();
     for case in &file.cases {
-        let bytes: Vec<u8> = (0..case.npy.len() / 2)
-            .map(|i| u8::from_str_radix(&case.npy[2 * i..2 * i + 2], 16).unwrap())
-            .collect();
+        let bytes = hex(&case.npy);
         let (_, view) = npy::view(&bytes, &npy::ReadOptions::default()).unwrap();
         let mut out = Vec::new();
         let result = savetxt(&view, &mut out, &options(&case.options));

@@ -58,3 +58,29 @@ pub fn same_npy(ours: &[u8], numpy: &[u8]) -> bool {
         .enumerate()
         .all(|(k, (a, b))| a == b || !mask[k % size])
 }
+
+/// Bytes from the hex text the fixture tables store `.npy` files as.
+pub fn hex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+/// An array as the bytes of the `.npy` file dtkit writes for it.
+pub fn npy_bytes(a: &dtkit::Array) -> Vec<u8> {
+    let mut out = Vec::new();
+    npy::write(&a.view(), &mut out).unwrap();
+    out
+}
+
+/// Where a case NumPy rejects must fail: at `line`, when the fixture names one. Returns
+/// the disagreement, if any.
+pub fn wrong_error_line(name: &str, line: Option<u64>, e: &dtkit::Error) -> Option<String> {
+    let line = line?;
+    match e.location() {
+        Some(dtkit::Location::Line { line: l, .. }) if l == line => None,
+        other => Some(format!(
+            "{name}: error at {other:?}, expected line {line}: {e}"
+        )),
+    }
+}
