@@ -314,3 +314,15 @@ fn genfromtxt_reads_files_and_gzip() {
     let e = dtkit::text::genfromtxt_path(&dir.path().join("none.csv"), &o).unwrap_err();
     assert!(e.to_string().contains("none.csv"), "{e}");
 }
+
+/// Old Mac line ends: a lone carriage return ends a line, as in a file NumPy opens with
+/// universal newlines (`np.genfromtxt` of this very text in a file gives `[[1, 2], [3, 4], [5, 6]]`).
+#[test]
+fn genfromtxt_takes_lone_carriage_returns_as_line_ends() {
+    let r = genfromtxt_str("1 2\r3 4\r\n5 6\r", &GenFromTxtOptions::default()).unwrap();
+    assert_eq!(r.data.shape(), &[3, 2]);
+    assert_eq!(
+        r.data.view().to_vec::<f64>().unwrap(),
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    );
+}

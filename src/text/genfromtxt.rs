@@ -366,6 +366,16 @@ pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt
     if opts.comments.as_deref() == Some("") || opts.delimiter.as_deref() == Some("") {
         return Err(arg("comments and delimiter cannot be empty strings"));
     }
+    // Universal newlines, as NumPy's files: a lone carriage return ends a line too.
+    let unified;
+    let text = if memchr::memchr_iter(b'\r', text.as_bytes())
+        .any(|k| text.as_bytes().get(k + 1) != Some(&b'\n'))
+    {
+        unified = text.replace("\r\n", "\n").replace('\r', "\n");
+        unified.as_str()
+    } else {
+        text
+    };
     let lines: Vec<&str> = text
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
