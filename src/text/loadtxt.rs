@@ -807,10 +807,13 @@ fn stream(
         let mut block = std::mem::replace(&mut carry, rest);
         // Universal newlines: a lone carriage return ends a line (the block ends with
         // '\n' unless it is the last, so a CRLF is never split).
-        for k in memchr::memchr_iter(b'\r', &block).collect::<Vec<_>>() {
+        let mut from = 0;
+        while let Some(n) = memchr::memchr(b'\r', &block[from..]) {
+            let k = from + n;
             if block.get(k + 1) != Some(&b'\n') {
                 block[k] = b'\n';
             }
+            from = k + 1;
         }
         let text = decode(&block, options.encoding).map_err(|e| rebase(e, line_base - 1))?;
         let mut t: &str = &text;
