@@ -2,6 +2,7 @@
 """dtkit against NumPy on the same files in the same run.
 
     python3 benches/compare.py            # ~1 GiB per workload (DTKIT_BENCH_MB to change)
+    DTKIT_BENCH_ONLY=text python3 benches/compare.py   # the text workloads only
 
 Builds `examples/rawbench` in release mode, writes the data files (in $TMPDIR), and runs
 each workload as a child process for dtkit and for NumPy: the operation's own time (best of
@@ -212,6 +213,17 @@ def text_workloads(exe, tmp, rng):
     return rows
 
 
+def print_text(text_rows):
+    print()
+    print(f"{'text workload':56s} {'MiB':>5s} {'other s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'MB/s':>6s} {'dk MB/s':>7s} {'RSS':>5s} {'dk RSS':>6s} {'same':>5s}")
+    for what, size, tn, td, rn, rd, same in text_rows:
+        shown = "n/a" if same is None else str(same)
+        print(f"{what:56s} {size:5.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {size / tn:6.1f} {size / td:7.1f} {rn:5.0f} {rd:6.0f} {shown:>5s}")
+    print("(other: NumPy, or the named library; ratio = other time / dtkit time)")
+    if any(r[6] is False for r in text_rows):
+        sys.exit("dtkit and the other reader produced different bytes")
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "rawbench"], cwd=ROOT, check=True)
     exe = ROOT / "target" / "release" / "examples" / "rawbench"
@@ -232,6 +244,11 @@ def main():
     if not f_path.exists():
         rng.standard_normal(side * side).astype("<f8").tofile(f_path)
 
+    only = os.environ.get("DTKIT_BENCH_ONLY", "")
+    if only == "text":
+        # Only the text workloads (DTKIT_BENCH_ONLY=text).
+        print_text(text_workloads(exe, tmp, rng))
+        return
     workloads = [
         ("field", rec_path, RECORD, ["position.az"], "extract position.az (f4) from 64-byte records"),
         ("byteswap", be_path, ">f8", [], "big-endian f8 to native"),
@@ -255,12 +272,7 @@ def main():
         print(f"{what:52s} {size:6.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {rn:7.0f} {rd:7.0f} {str(same):>5s}  {note}")
     print("(RSS: each process's own peak resident memory in MiB; NumPy's includes the interpreter)")
     text_rows = text_workloads(exe, tmp, rng)
-    print()
-    print(f"{'text workload':56s} {'MiB':>5s} {'other s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'MB/s':>6s} {'dk MB/s':>7s} {'RSS':>5s} {'dk RSS':>6s} {'same':>5s}")
-    for what, size, tn, td, rn, rd, same in text_rows:
-        shown = "n/a" if same is None else str(same)
-        print(f"{what:56s} {size:5.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {size / tn:6.1f} {size / td:7.1f} {rn:5.0f} {rd:6.0f} {shown:>5s}")
-    print("(other: NumPy, or the named library; ratio = other time / dtkit time)")
+    print_text(text_rows)
     npy_rows += [(r[0], r[1], r[2], r[3], r[4], r[5], r[6] is not False, "") for r in text_rows]
     if not all(r[-1] for r in rows) or not all(r[6] for r in npy_rows):
         sys.exit("dtkit and NumPy produced different bytes")

@@ -222,6 +222,68 @@ fn parallel_parsing_matches_the_general_path() {
     );
 }
 
+/// Records with padding, every fused column kind, comment and blank lines and CRLF line
+/// ends, parsed on several threads straight into the output (from text and streamed in
+/// blocks): the same bytes as the general tokenizer, padding zero.
+#[test]
+fn parallel_direct_writes_match_the_general_path() {
+    let dtype = DType::parse(
+        "{'names':['a','b','c','d','e','f'],'formats':['u1','>i4','<f4','S3','<U2','>f8'],'aligned':True}",
+    )
+    .unwrap();
+    assert!(
+        dtype.itemsize() > 1 + 4 + 4 + 3 + 8 + 8,
+        "the dtype has padding"
+    );
+    let mut text = String::new();
+    for i in 0..200_000u64 {
+        let nl = if i % 3 == 0 { "\r\n" } else { "\n" };
+        text.push_str(&format!(
+            "{} -{} {}.{}e-3 s{} u{} {}{nl}",
+            i % 256,
+            i * 7 % 1_000_003,
+            i % 1000,
+            i % 17,
+            i % 1000,
+            i % 10,
+            (i as f64) * 0.1
+        ));
+        if i % 7000 == 0 {
+            text.push_str("# comment\n\n  \n");
+        }
+    }
+    assert!(text.len() > 4 << 20, "{}", text.len());
+    let opts = LoadTxtOptions {
+        dtype,
+        ..LoadTxtOptions::default()
+    };
+    let general = dtkit::text::loadtxt_str_general(&text, &opts).unwrap();
+    assert_eq!(general.shape(), &[200_000]);
+    let fast = loadtxt_str(&text, &opts).unwrap();
+    assert_eq!(fast.buffer().as_bytes(), general.buffer().as_bytes());
+    for block in [1 << 20, 3 << 20] {
+        let streamed = dtkit::text::loadtxt_reader_blocks(text.as_bytes(), &opts, block).unwrap();
+        assert_eq!(
+            streamed.buffer().as_bytes(),
+            general.buffer().as_bytes(),
+            "{block}"
+        );
+    }
+    // A plain float CSV whose column count is known from the second block on.
+    let mut csv = String::new();
+    for i in 0..150_000u64 {
+        csv.push_str(&format!("{},{}.5,-{}e{}\n", i, i % 100, i % 9, i % 30));
+    }
+    let opts = LoadTxtOptions {
+        delimiter: Some(','),
+        ..LoadTxtOptions::default()
+    };
+    let general = dtkit::text::loadtxt_str_general(&csv, &opts).unwrap();
+    let streamed = dtkit::text::loadtxt_reader_blocks(csv.as_bytes(), &opts, 1 << 20).unwrap();
+    assert_eq!(streamed.shape(), &[150_000, 3]);
+    assert_eq!(streamed.buffer().as_bytes(), general.buffer().as_bytes());
+}
+
 /// `fromregex` against NumPy (`fixtures/fromregex.json`).
 #[test]
 fn fromregex_agrees_with_numpy() {

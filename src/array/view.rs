@@ -76,37 +76,76 @@ impl AlignedBuf {
         buf
     }
 
-    /// Append `bytes`, growing in place (for buffers filled piece by piece, such as the
-    /// records of a streamed text file: the heap grows by reallocation, without holding a
-    /// second copy of what is already there).
+    /// Room for `additional` more bytes without moving what is there (a hint: on failure
+    /// the buffer is left as it is and grows when written).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let want = self.len.saturating_add(additional);
+        if want > self.capacity() {
+            self.regrow(want);
+        }
+    }
+
+    /// Shorten to `len` bytes (the storage stays).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// The storage past the length (initialised: zeros or earlier contents), to be
+    /// written and then taken in with [`AlignedBuf::set_len`].
+    pub(crate) fn spare_mut(&mut self) -> &mut [u8] {
+        let len = self.len;
+        match &mut self.storage {
+            Storage::Empty => &mut [],
+            Storage::Heap(words) => &mut bytemuck::cast_slice_mut(words)[len..],
+            Storage::Anon(map) => &mut map[len..],
+        }
+    }
+
+    /// Take in `n` more bytes of the storage (written through [`AlignedBuf::spare_mut`]).
+    pub(crate) fn grow_len(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.capacity());
+    }
+
+    /// The bytes the storage holds, written or not.
+    pub(crate) fn capacity(&self) -> usize {
+        match &self.storage {
+            Storage::Empty => 0,
+            Storage::Heap(words) => words.len() * 16,
+            Storage::Anon(map) => map.len(),
+        }
+    }
+
+    /// Move into storage of at least `cap` bytes (an anonymous map for large buffers, so
+    /// that it is faulted in huge pages); the length stays.
+    fn regrow(&mut self, cap: usize) {
+        if cap >= ANON_THRESHOLD {
+            if let Ok(mut map) = memmap2::MmapMut::map_anon(cap) {
+                #[cfg(target_os = "linux")]
+                let _ = map.advise(memmap2::Advice::HugePage);
+                map[..self.len].copy_from_slice(self.as_bytes());
+                self.storage = Storage::Anon(map);
+                return;
+            }
+        }
+        let mut words = vec![0u128; cap.div_ceil(16)];
+        bytemuck::cast_slice_mut::<u128, u8>(&mut words)[..self.len]
+            .copy_from_slice(self.as_bytes());
+        self.storage = Storage::Heap(words);
+    }
+
+    /// Append `bytes`, growing geometrically (for buffers filled piece by piece, such as
+    /// the records of a streamed text file).
     pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }
         let new_len = self.len + bytes.len();
-        let words = match &mut self.storage {
-            Storage::Heap(words) => words,
-            Storage::Empty => {
-                self.storage = Storage::Heap(Vec::new());
-                match &mut self.storage {
-                    Storage::Heap(words) => words,
-                    _ => unreachable!("just set"),
-                }
-            }
-            Storage::Anon(map) => {
-                let mut words = vec![0u128; new_len.div_ceil(16)];
-                bytemuck::cast_slice_mut::<u128, u8>(&mut words)[..self.len]
-                    .copy_from_slice(&map[..self.len]);
-                self.storage = Storage::Heap(words);
-                match &mut self.storage {
-                    Storage::Heap(words) => words,
-                    _ => unreachable!("just set"),
-                }
-            }
-        };
-        words.resize(new_len.div_ceil(16), 0);
-        bytemuck::cast_slice_mut::<u128, u8>(words)[self.len..new_len].copy_from_slice(bytes);
+        if new_len > self.capacity() {
+            self.regrow(new_len.max(self.capacity().saturating_mul(2)));
+        }
+        let at = self.len;
         self.len = new_len;
+        self.as_bytes_mut()[at..].copy_from_slice(bytes);
     }
 
     /// The bytes.

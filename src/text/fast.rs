@@ -10,6 +10,7 @@
 use memchr::memchr;
 
 use super::convert::convert;
+use super::fused::{Col, Fused};
 use crate::array::AlignedBuf;
 use crate::dtype::Scalar;
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -37,6 +38,8 @@ pub(crate) struct Plan<'a> {
     pub max_rows: Option<usize>,
     /// Plain dtypes: the column count set by an earlier block of the same input.
     pub ncols: Option<usize>,
+    /// Record buffers of earlier blocks, for reuse (their pages are already mapped).
+    pub pool: Option<&'a std::sync::Mutex<Vec<Vec<u8>>>>,
 }
 
 /// The parsed rows of one chunk.
@@ -88,24 +91,118 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r')
 }
 
-/// Parse the lines of `text` (which starts at a line start). `row_base` is the number of
-/// data rows before this chunk (for messages only).
-pub(crate) fn parse_chunk(
+/// Where parsed records go: a growing vector, or a window of the final buffer that has
+/// room for every line of its piece of text.
+pub(crate) trait Records {
+    /// A new record of `len` bytes at the end, zeroed where no field will be written;
+    /// `None` when there is no room.
+    fn push(&mut self, len: usize) -> Option<&mut [u8]>;
+    /// Drop the last record, of `len` bytes.
+    fn pop(&mut self, len: usize);
+}
+
+impl Records for Vec<u8> {
+    #[inline]
+    fn push(&mut self, len: usize) -> Option<&mut [u8]> {
+        let start = self.len();
+        self.resize(start + len, 0);
+        Some(&mut self[start..])
+    }
+
+    fn pop(&mut self, len: usize) {
+        self.truncate(self.len() - len);
+    }
+}
+
+/// A window of the final buffer, filled from its start.
+pub(crate) struct Window<'a> {
+    buf: &'a mut [u8],
+    used: usize,
+    /// Whether records have bytes no field writes (which must be zero; the window may
+    /// hold older bytes).
+    zero: bool,
+}
+
+impl Records for Window<'_> {
+    #[inline]
+    fn push(&mut self, len: usize) -> Option<&mut [u8]> {
+        let start = self.used;
+        let rec = self.buf.get_mut(start..start + len)?;
+        if self.zero {
+            rec.fill(0);
+        }
+        self.used += len;
+        Some(rec)
+    }
+
+    fn pop(&mut self, len: usize) {
+        self.used -= len;
+    }
+}
+
+/// Parse the lines of `text` (which starts at a line start) into `out`. `row_base` is the
+/// number of data rows before this chunk (for messages only). Returns the rows and, for
+/// plain dtypes, the column count of the first row and its line.
+pub(crate) fn parse_chunk<R: Records>(
     text: &str,
     plan: &Plan<'_>,
     row_base: usize,
-) -> std::result::Result<Chunk, ChunkError> {
+    out: &mut R,
+) -> std::result::Result<(usize, Option<(usize, u64)>), ChunkError> {
     let bytes = text.as_bytes();
-    let mut data = Vec::new();
     let mut rows = 0usize;
     let mut first_cols: Option<(usize, u64)> = plan.ncols.map(|n| (n, 0));
     let mut fields: Vec<(usize, usize)> = Vec::with_capacity(16);
     let mut selected: Vec<(usize, usize)> = Vec::with_capacity(16);
     let mut pos = 0usize;
     let mut line = 0u64;
+    // The fused row parser, once the columns are known (for plain dtypes, after the first
+    // row has set their count).
+    let fused_for = |ncols: usize| -> Option<Fused> {
+        if plan.usecols.is_some() {
+            return None;
+        }
+        let cols = match plan.plain {
+            None => plan
+                .columns
+                .iter()
+                .map(|c| Col::of(c.offset, &c.scalar))
+                .collect::<Option<Vec<_>>>()?,
+            Some(sc) => (0..ncols)
+                .map(|k| Col::of(k * plan.itemsize, &sc))
+                .collect::<Option<Vec<_>>>()?,
+        };
+        Fused::new(cols, plan.delimiter, plan.comment)
+    };
+    let mut fused = match plan.plain {
+        None => fused_for(0),
+        Some(_) => first_cols.and_then(|(n, _)| fused_for(n)),
+    };
+    let mut fused_tried = fused.is_some() || plan.plain.is_none();
+    let mut fused_record = match plan.plain {
+        None => plan.itemsize,
+        Some(_) => first_cols.map_or(0, |(n, _)| n * plan.itemsize),
+    };
     while pos < bytes.len() {
         if plan.max_rows.is_some_and(|m| row_base + rows >= m) {
             break;
+        }
+        if !fused_tried {
+            if let Some((n, _)) = first_cols {
+                fused = fused_for(n);
+                fused_record = n * plan.itemsize;
+                fused_tried = true;
+            }
+        }
+        if let Some(f) = &fused {
+            let rec = out.push(fused_record).ok_or_else(no_room)?;
+            if let Some(next) = f.row(bytes, pos, rec) {
+                pos = next;
+                line += 1;
+                rows += 1;
+                continue;
+            }
+            out.pop(fused_record);
         }
         let end = memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |n| pos + n);
         let mut stop = end;
@@ -219,16 +316,14 @@ pub(crate) fn parse_chunk(
             None => plan.itemsize,
             Some(_) => plan.itemsize * expected,
         };
-        let start = data.len();
-        data.resize(start + record, 0);
-        let out = &mut data[start..];
+        let rec = out.push(record).ok_or_else(no_room)?;
         for (k, &(s, e)) in use_fields.iter().enumerate() {
             let (offset, sc) = match plan.plain {
                 None => (plan.columns[k].offset, plan.columns[k].scalar),
                 Some(sc) => (k * plan.itemsize, sc),
             };
             let field = &text[s..e];
-            if convert(&sc, field, &mut out[offset..offset + sc.size()]).is_err() {
+            if convert(&sc, field, &mut rec[offset..offset + sc.size()]).is_err() {
                 let shown: String = field.chars().take(60).collect();
                 let column = text[..s]
                     .rsplit('\n')
@@ -250,6 +345,30 @@ pub(crate) fn parse_chunk(
         }
         rows += 1;
     }
+    Ok((rows, first_cols))
+}
+
+/// A window too small for its rows: cannot happen (a window has room for every line).
+fn no_room() -> ChunkError {
+    ChunkError::plain(
+        0,
+        ErrorKind::Limit,
+        "internal error: no room for a parsed row".into(),
+    )
+}
+
+/// [`parse_chunk`] into a vector (from the plan's pool when it has one).
+fn parse_chunk_vec(
+    text: &str,
+    plan: &Plan<'_>,
+    row_base: usize,
+) -> std::result::Result<Chunk, ChunkError> {
+    let mut data = plan
+        .pool
+        .and_then(|p| p.lock().ok().and_then(|mut v| v.pop()))
+        .unwrap_or_default();
+    data.clear();
+    let (rows, first_cols) = parse_chunk(text, plan, row_base, &mut data)?;
     Ok(Chunk {
         data,
         rows,
@@ -278,6 +397,82 @@ pub(crate) fn split_lines(text: &str, parts: usize) -> Vec<&str> {
     out
 }
 
+/// The parsed chunks of a text, in order, with their totals.
+pub(crate) struct Pieces {
+    pub chunks: Vec<Chunk>,
+    pub rows: usize,
+    /// The column count of a plain dtype and the physical line of the row that set it.
+    pub ncols: Option<(usize, u64)>,
+    /// The newlines in the text.
+    pub newlines: u64,
+}
+
+impl Pieces {
+    /// The records in one aligned buffer.
+    ///
+    /// # Errors
+    /// When the buffer cannot be allocated.
+    pub fn into_parsed(self) -> Result<Parsed> {
+        let data = if self.chunks.len() == 1 {
+            AlignedBuf::from_bytes(&self.chunks[0].data)
+        } else {
+            let mut data = AlignedBuf::zeroed(self.chunks.iter().map(|c| c.data.len()).sum())?;
+            let mut at = 0;
+            for c in self.chunks {
+                data.as_bytes_mut()[at..at + c.data.len()].copy_from_slice(&c.data);
+                at += c.data.len();
+            }
+            data
+        };
+        Ok((data, self.rows, self.ncols))
+    }
+}
+
+/// Append the records of `chunks` to `out`, copying on every core when they are large.
+pub(crate) fn append_chunks(out: &mut AlignedBuf, chunks: &[Chunk]) {
+    let total: usize = chunks.iter().map(|c| c.data.len()).sum();
+    out.reserve(total);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let spare = &mut out.spare_mut()[..total];
+    if threads == 1 || total < 1 << 20 {
+        let mut at = 0;
+        for c in chunks {
+            spare[at..at + c.data.len()].copy_from_slice(&c.data);
+            at += c.data.len();
+        }
+    } else {
+        // Each thread takes a run of chunks of about the same number of bytes.
+        let mut groups: Vec<(&mut [u8], &[Chunk])> = Vec::with_capacity(threads);
+        let (mut rest, mut left) = (spare, chunks);
+        for k in 0..threads {
+            let share = total * (k + 1) / threads;
+            let done = total - rest.len();
+            let mut n = 0;
+            let mut bytes = 0;
+            while n < left.len() && (done + bytes < share || k + 1 == threads) {
+                bytes += left[n].data.len();
+                n += 1;
+            }
+            let (dst, r) = rest.split_at_mut(bytes);
+            groups.push((dst, &left[..n]));
+            rest = r;
+            left = &left[n..];
+        }
+        std::thread::scope(|s| {
+            for (dst, group) in groups {
+                s.spawn(move || {
+                    let mut at = 0;
+                    for c in group {
+                        dst[at..at + c.data.len()].copy_from_slice(&c.data);
+                        at += c.data.len();
+                    }
+                });
+            }
+        });
+    }
+    out.grow_len(total);
+}
+
 /// Parse `text` on every core when it is large and `max_rows` is not set; returns the
 /// records, the row count and the column count of plain dtypes.
 ///
@@ -290,82 +485,237 @@ pub(crate) fn parse_all(
     first_line: u64,
     rows_before: usize,
 ) -> Result<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pieces = if threads > 1 && plan.max_rows.is_none() && text.len() >= 4 << 20 {
+    if plan.plain.is_none() {
+        let mut out = AlignedBuf::default();
+        let d = parse_direct(
+            text,
+            plan,
+            first_line,
+            rows_before,
+            &mut out,
+            plan.itemsize,
+            has_gaps(plan),
+        )?;
+        return Ok((out, d.rows, d.ncols));
+    }
+    parse_pieces(text, plan, first_line, rows_before)?.into_parsed()
+}
+
+/// Whether a structured record has bytes that no column writes (padding, or bytes of no
+/// field), which must be zero in the output.
+pub(crate) fn has_gaps(plan: &Plan<'_>) -> bool {
+    if plan.plain.is_some() {
+        return false;
+    }
+    let mut covered = vec![false; plan.itemsize];
+    for c in plan.columns {
+        let end = (c.offset + c.scalar.size()).min(plan.itemsize);
+        if let Some(s) = covered.get_mut(c.offset..end) {
+            s.fill(true);
+        }
+    }
+    covered.contains(&false)
+}
+
+/// `f` of every index below `n`, computed on up to `threads` threads taking indices in
+/// turn; `None` where a thread failed.
+fn parallel_map<T: Send>(
+    n: usize,
+    threads: usize,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<Option<T>> {
+    if n <= 1 || threads <= 1 {
+        return (0..n).map(|k| Some(f(k))).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<T>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(n) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if k >= n {
+                    break;
+                }
+                let r = f(k);
+                if let Ok(mut slot) = slots[k].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect()
+}
+
+fn thread_failed() -> ChunkError {
+    ChunkError::plain(0, ErrorKind::Io, "a parsing thread failed".into())
+}
+
+/// The pieces `text` is parsed in: several when it is large and `max_rows` is not set.
+fn pieces_of<'t>(text: &'t str, plan: &Plan<'_>, threads: usize) -> Vec<&'t str> {
+    if threads > 1 && plan.max_rows.is_none() && text.len() >= 1 << 20 {
         split_lines(text, threads * 4)
     } else {
         vec![text]
-    };
-    let results: Vec<std::result::Result<Chunk, ChunkError>> = if pieces.len() == 1 {
-        vec![parse_chunk(pieces[0], plan, 0)]
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<std::result::Result<Chunk, ChunkError>>>> =
-            pieces.iter().map(|_| std::sync::Mutex::new(None)).collect();
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if k >= pieces.len() {
-                        break;
-                    }
-                    let r = parse_chunk(pieces[k], plan, 0);
-                    if let Ok(mut slot) = slots[k].lock() {
-                        *slot = Some(r);
-                    }
-                });
+    }
+}
+
+/// What [`parse_direct`] found.
+pub(crate) struct Direct {
+    pub rows: usize,
+    /// The column count of a plain dtype and the physical line of the row that set it.
+    pub ncols: Option<(usize, u64)>,
+    /// The newlines in the text.
+    pub newlines: u64,
+}
+
+/// Parse `text` on every core, appending its records of `record` bytes (`zero`: with bytes
+/// no field writes) straight to `out`: each piece of the text gets a window of `out` with
+/// room for all its lines, and the windows are closed up afterwards.
+///
+/// # Errors
+/// As [`parse_all`].
+pub(crate) fn parse_direct(
+    text: &str,
+    plan: &Plan<'_>,
+    first_line: u64,
+    rows_before: usize,
+    out: &mut AlignedBuf,
+    record: usize,
+    zero: bool,
+) -> Result<Direct> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pieces = pieces_of(text, plan, threads);
+    let newlines: Vec<u64> = parallel_map(pieces.len(), threads, |k| {
+        memchr::memchr_iter(b'\n', pieces[k].as_bytes()).count() as u64
+    })
+    .into_iter()
+    .map(|n| n.unwrap_or(0))
+    .collect();
+    let room: Vec<usize> = newlines
+        .iter()
+        .map(|&n| (n as usize + 1).saturating_mul(record))
+        .collect();
+    let total = room.iter().fold(0usize, |a, &r| a.saturating_add(r));
+    out.reserve(total);
+    if out.spare_mut().len() < total {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            "cannot allocate the parsed rows",
+        ));
+    }
+    let base = out.len();
+    let mut windows: Vec<std::sync::Mutex<Option<Window<'_>>>> = Vec::with_capacity(pieces.len());
+    let mut rest = &mut out.spare_mut()[..total];
+    for &r in &room {
+        let (w, tail) = rest.split_at_mut(r);
+        windows.push(std::sync::Mutex::new(Some(Window {
+            buf: w,
+            used: 0,
+            zero,
+        })));
+        rest = tail;
+    }
+    let results = parallel_map(pieces.len(), threads, |k| {
+        let mut w = windows[k].lock().ok().and_then(|mut w| w.take())?;
+        let r = parse_chunk(pieces[k], plan, 0, &mut w);
+        Some(r.map(|(rows, cols)| (rows, cols, w.used)))
+    });
+    drop(windows);
+    let mut line = first_line;
+    let mut total_rows = 0usize;
+    let mut ncols: Option<(usize, u64)> = None;
+    let mut used = Vec::with_capacity(pieces.len());
+    for (r, n) in results.into_iter().zip(&newlines) {
+        match r.flatten().unwrap_or_else(|| Err(thread_failed())) {
+            Err(e) => return Err(e.into_error(line, rows_before + total_rows)),
+            Ok((rows, cols, bytes)) => {
+                check_cols(&mut ncols, cols, line)?;
+                total_rows += rows;
+                used.push(bytes);
             }
-        });
-        slots
-            .into_iter()
-            .map(|m| {
-                m.into_inner().ok().flatten().unwrap_or_else(|| {
-                    Err(ChunkError::plain(
-                        0,
-                        ErrorKind::Io,
-                        "a parsing thread failed".into(),
-                    ))
-                })
-            })
-            .collect()
-    };
+        }
+        line += n;
+    }
+    // Close up the windows.
+    let spare = out.spare_mut();
+    let (mut at, mut from) = (0usize, 0usize);
+    for (u, r) in used.iter().zip(&room) {
+        if at != from {
+            spare.copy_within(from..from + u, at);
+        }
+        at += u;
+        from += r;
+    }
+    out.grow_len(at);
+    debug_assert_eq!(out.len(), base + at);
+    Ok(Direct {
+        rows: total_rows,
+        ncols,
+        newlines: line - first_line,
+    })
+}
+
+/// Check a piece's column count (plain dtypes) against the first one seen.
+fn check_cols(
+    ncols: &mut Option<(usize, u64)>,
+    cols: Option<(usize, u64)>,
+    line: u64,
+) -> Result<()> {
+    if let (Some((n, l)), Some((first, _))) = (cols, *ncols) {
+        if n != first {
+            return Err(Error::new(
+                ErrorKind::Data,
+                format!("the number of columns changed from {first} to {n}; use usecols to select a subset"),
+            )
+            .at(Location::Line { line: line + l, column: 1 }));
+        }
+    }
+    if ncols.is_none() {
+        *ncols = cols.map(|(n, l)| (n, line + l));
+    }
+    Ok(())
+}
+
+/// [`parse_all`], leaving the records in their chunks.
+pub(crate) fn parse_pieces(
+    text: &str,
+    plan: &Plan<'_>,
+    first_line: u64,
+    rows_before: usize,
+) -> Result<Pieces> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pieces = pieces_of(text, plan, threads);
+    // Each piece is parsed and its newlines counted by the same worker.
+    let results = parallel_map(pieces.len(), threads, |k| {
+        let r = parse_chunk_vec(pieces[k], plan, 0);
+        let newlines = memchr::memchr_iter(b'\n', pieces[k].as_bytes()).count() as u64;
+        (r, newlines)
+    });
     // Lines before each piece, for absolute line numbers.
     let mut line = first_line;
     let mut total = 0usize;
     let mut ncols: Option<(usize, u64)> = None;
     let mut chunks = Vec::with_capacity(results.len());
-    for (piece, r) in pieces.iter().zip(results) {
+    for r in results {
+        let (r, newlines) = r.unwrap_or_else(|| (Err(thread_failed()), 0));
         match r {
             Err(e) => return Err(e.into_error(line, rows_before + total)),
             Ok(c) => {
-                if let (Some((n, l)), Some((first, _))) = (c.first_cols, ncols) {
-                    if n != first {
-                        return Err(Error::new(
-                            ErrorKind::Data,
-                            format!("the number of columns changed from {first} to {n}; use usecols to select a subset"),
-                        )
-                        .at(Location::Line { line: line + l, column: 1 }));
-                    }
-                }
-                if ncols.is_none() {
-                    ncols = c.first_cols.map(|(n, l)| (n, line + l));
-                }
+                check_cols(&mut ncols, c.first_cols, line)?;
                 total += c.rows;
                 chunks.push(c);
             }
         }
-        line += memchr::memchr_iter(b'\n', piece.as_bytes()).count() as u64;
+        line += newlines;
     }
-    let data = if chunks.len() == 1 {
-        AlignedBuf::from_bytes(&chunks[0].data)
-    } else {
-        let mut data = AlignedBuf::zeroed(chunks.iter().map(|c| c.data.len()).sum())?;
-        let mut at = 0;
-        for c in chunks {
-            data.as_bytes_mut()[at..at + c.data.len()].copy_from_slice(&c.data);
-            at += c.data.len();
-        }
-        data
-    };
-    Ok((data, total, ncols))
+    Ok(Pieces {
+        chunks,
+        rows: total,
+        ncols,
+        newlines: line - first_line,
+    })
 }

@@ -536,6 +536,7 @@ fn fast_path(
         itemsize,
         max_rows: options.max_rows,
         ncols: None,
+        pool: None,
     };
     Some(super::fast::parse_all(
         &text[start..],
@@ -717,16 +718,27 @@ pub fn loadtxt_bytes(bytes: &[u8], options: &LoadTxtOptions) -> Result<Array> {
 /// # Errors
 /// As [`loadtxt_bytes`], and I/O errors.
 pub fn loadtxt_reader(reader: impl Read, options: &LoadTxtOptions) -> Result<Array> {
-    loadtxt_reader_blocks(reader, options, BLOCK)
+    reader_blocks(reader, options, BLOCK, None)
 }
 
 /// [`loadtxt_reader`] reading `block` bytes at a time, so that tests can cut the input
 /// anywhere.
 #[doc(hidden)]
 pub fn loadtxt_reader_blocks(
+    reader: impl Read,
+    options: &LoadTxtOptions,
+    block: usize,
+) -> Result<Array> {
+    reader_blocks(reader, options, block, None)
+}
+
+/// [`loadtxt_reader_blocks`] knowing the input's size, if it is known (to allocate the
+/// output once).
+fn reader_blocks(
     mut reader: impl Read,
     options: &LoadTxtOptions,
     block: usize,
+    size_hint: Option<u64>,
 ) -> Result<Array> {
     options.validate()?;
     let comment = match options.comments.as_slice() {
@@ -745,7 +757,7 @@ pub fn loadtxt_reader_blocks(
                 && options.converters.is_empty()
                 && !FORCE_GENERAL.with(std::cell::Cell::get) =>
         {
-            stream(reader, options, comment, delimiter, block.max(1))
+            stream(reader, options, comment, delimiter, block.max(1), size_hint)
         }
         _ => {
             // Quotes (a record may span blocks), converters, long comment markers: the
@@ -758,16 +770,93 @@ pub fn loadtxt_reader_blocks(
 }
 
 /// Bytes read and parsed at a time by [`loadtxt_reader`].
-const BLOCK: usize = 16 << 20;
+const BLOCK: usize = 8 << 20;
 
-/// The fast path over a reader, block by block (each cut after its last newline, parsed on
-/// every core): memory stays at the output plus about two blocks, whatever the input size.
+/// A parsed block: its rows, the column count of a plain dtype with its line, and its
+/// newlines.
+type BlockParsed = (usize, Option<(usize, u64)>, u64);
+
+/// Blocks of a reader, each cut after its last newline (the last one at the end of input).
+/// The buffers are large anonymous maps, faulted in huge pages, and reused: a fresh 16 MiB
+/// heap buffer per block would cost four thousand page faults.
+struct Blocks<R> {
+    reader: R,
+    carry: AlignedBuf,
+    eof: bool,
+    size: usize,
+    /// Buffers of parsed blocks, for reuse.
+    spare: Vec<AlignedBuf>,
+}
+
+impl<R: Read> Blocks<R> {
+    fn recycle(&mut self, block: AlignedBuf) {
+        if self.spare.len() < 2 {
+            self.spare.push(block);
+        }
+    }
+
+    fn next_block(&mut self) -> Result<Option<AlignedBuf>> {
+        let mut want = self.size;
+        loop {
+            if self.carry.capacity() < want {
+                self.carry.reserve(want - self.carry.len());
+            }
+            while !self.eof && self.carry.len() < want {
+                let room = want - self.carry.len();
+                match self.reader.read(&mut self.carry.spare_mut()[..room]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => self.carry.grow_len(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if self.carry.is_empty() {
+                return Ok(None);
+            }
+            let cut = if self.eof {
+                self.carry.len()
+            } else {
+                match memchr::memrchr(b'\n', self.carry.as_bytes()) {
+                    Some(i) => i + 1,
+                    None => {
+                        // One line longer than a block: read on.
+                        want = self.carry.len() + self.size;
+                        continue;
+                    }
+                }
+            };
+            let mut rest = self.spare.pop().unwrap_or_default();
+            rest.truncate(0);
+            rest.reserve(self.size);
+            rest.extend_from_slice(&self.carry.as_bytes()[cut..]);
+            self.carry.truncate(cut);
+            let mut block = std::mem::replace(&mut self.carry, rest);
+            // Universal newlines: a lone carriage return ends a line (the block ends with
+            // '\n' unless it is the last, so a CRLF is never split).
+            let bytes = block.as_bytes_mut();
+            let mut from = 0;
+            while let Some(n) = memchr::memchr(b'\r', &bytes[from..]) {
+                let k = from + n;
+                if bytes.get(k + 1) != Some(&b'\n') {
+                    bytes[k] = b'\n';
+                }
+                from = k + 1;
+            }
+            return Ok(Some(block));
+        }
+    }
+}
+
+/// The fast path over a reader, block by block (each cut after its last newline, decoded
+/// and parsed on every core while the next block is read): memory stays at the output plus
+/// about three blocks, whatever the input size.
 fn stream(
-    mut reader: impl Read,
+    reader: impl Read,
     options: &LoadTxtOptions,
     comment: Option<u8>,
     delimiter: Option<u8>,
     block_size: usize,
+    size_hint: Option<u64>,
 ) -> Result<Array> {
     let (struct_cols, plain, itemsize) = targets(options)?;
     let mut out = AlignedBuf::default();
@@ -775,54 +864,39 @@ fn stream(
     let mut ncols: Option<(usize, u64)> = None;
     let mut line_base = 1u64; // physical line of the next block's first byte
     let mut to_skip = options.skiprows;
-    let mut carry: Vec<u8> = Vec::new();
-    let mut eof = false;
-    let mut want = block_size;
     let mut first_block = true;
-    loop {
-        while !eof && carry.len() < want {
-            let need = (want - carry.len()) as u64;
-            let got = (&mut reader).take(need).read_to_end(&mut carry)?;
-            if got == 0 {
-                eof = true;
-            }
-        }
-        if carry.is_empty() {
-            break;
-        }
-        let cut = if eof {
-            carry.len()
-        } else {
-            match memchr::memrchr(b'\n', &carry) {
-                Some(i) => i + 1,
-                None => {
-                    // One line longer than a block: read on.
-                    want = carry.len() + block_size;
-                    continue;
-                }
-            }
-        };
-        want = block_size;
-        let rest = carry.split_off(cut);
-        let mut block = std::mem::replace(&mut carry, rest);
-        // Universal newlines: a lone carriage return ends a line (the block ends with
-        // '\n' unless it is the last, so a CRLF is never split).
-        let mut from = 0;
-        while let Some(n) = memchr::memchr(b'\r', &block[from..]) {
-            let k = from + n;
-            if block.get(k + 1) != Some(&b'\n') {
-                block[k] = b'\n';
-            }
-            from = k + 1;
-        }
-        let text = decode(&block, options.encoding).map_err(|e| rebase(e, line_base - 1))?;
-        let mut t: &str = &text;
+    let mut blocks = Blocks {
+        reader,
+        carry: AlignedBuf::default(),
+        eof: false,
+        size: block_size,
+        spare: Vec::new(),
+    };
+    let pool = std::sync::Mutex::new(Vec::new());
+    let mut consumed = 0u64;
+    let zero = super::fast::has_gaps(&super::fast::Plan {
+        comment,
+        delimiter,
+        usecols: None,
+        columns: &struct_cols,
+        plain,
+        itemsize,
+        max_rows: None,
+        ncols: None,
+        pool: None,
+    });
+    let mut next = blocks.next_block()?;
+    while let Some(block) = next.take() {
+        let mut start = 0;
         if first_block {
-            t = t.strip_prefix('\u{feff}').unwrap_or(t);
+            if options.encoding == Encoding::Utf8 && block.as_bytes().starts_with(b"\xef\xbb\xbf") {
+                start = 3;
+            }
             first_block = false;
         }
-        while to_skip > 0 && !t.is_empty() {
-            t = t.find('\n').map_or("", |i| &t[i + 1..]);
+        while to_skip > 0 && start < block.len() {
+            start = memchr::memchr(b'\n', &block.as_bytes()[start..])
+                .map_or(block.len(), |i| start + i + 1);
             to_skip -= 1;
             line_base += 1;
         }
@@ -830,37 +904,91 @@ fn stream(
         if remaining == Some(0) {
             break;
         }
-        if !t.is_empty() {
-            let plan = super::fast::Plan {
-                comment,
-                delimiter,
-                usecols: options.usecols.as_deref(),
-                columns: &struct_cols,
-                plain,
-                itemsize,
-                max_rows: remaining,
-                ncols: ncols.map(|(n, _)| n),
-            };
-            let (buf, n, cols) = super::fast::parse_all(t, &plan, line_base, rows)?;
-            if let (Some((first, _)), Some((now, line))) = (ncols, cols) {
-                if first != now {
-                    return Err(Error::new(
-                        ErrorKind::Data,
-                        format!(
-                            "the number of columns changed from {first} to {now}; use usecols to select a subset"
-                        ),
-                    )
-                    .at(Location::Line { line, column: 1 }));
+        if start == block.len() {
+            next = blocks.next_block()?;
+            continue;
+        }
+        let plan = super::fast::Plan {
+            comment,
+            delimiter,
+            usecols: options.usecols.as_deref(),
+            columns: &struct_cols,
+            plain,
+            itemsize,
+            max_rows: remaining,
+            ncols: ncols.map(|(n, _)| n),
+            pool: Some(&pool),
+        };
+        let text = &block.as_bytes()[start..];
+        consumed += block.len() as u64;
+        let known = ncols;
+        let out_ref = &mut out;
+        let pool_ref = &pool;
+        let (parsed, read) = std::thread::scope(|s| {
+            let job = s.spawn(move || -> Result<BlockParsed> {
+                let text = decode(text, options.encoding).map_err(|e| rebase(e, line_base - 1))?;
+                // Records of a known size go straight into the output.
+                let record = match plain {
+                    None => Some(itemsize),
+                    Some(_) => known.map(|(n, _)| n * itemsize),
+                };
+                if let Some(record) = record {
+                    if let (Some(total), true) = (size_hint, out_ref.is_empty()) {
+                        // Room for the whole input's records, estimated from the lines of
+                        // this first block (untouched room costs no memory).
+                        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+                        let estimate = lines as f64 * total as f64 / text.len().max(1) as f64;
+                        out_ref.reserve(((estimate * 1.1) as usize + 1024).saturating_mul(record));
+                    }
+                    let d = super::fast::parse_direct(
+                        &text, &plan, line_base, rows, out_ref, record, zero,
+                    )?;
+                    return Ok((d.rows, d.ncols, d.newlines));
                 }
+                let pieces = super::fast::parse_pieces(&text, &plan, line_base, rows)?;
+                if let (Some(total), true) = (size_hint, out_ref.is_empty()) {
+                    // The output of the whole input, estimated from this first block (with
+                    // room to spare: untouched room costs no memory).
+                    let produced: usize = pieces.chunks.iter().map(|c| c.data.len()).sum();
+                    let estimate = produced as f64 * total as f64 / consumed.max(1) as f64;
+                    out_ref.reserve((estimate * 1.25) as usize + (1 << 20));
+                }
+                super::fast::append_chunks(out_ref, &pieces.chunks);
+                if let Ok(mut p) = pool_ref.lock() {
+                    p.extend(pieces.chunks.into_iter().map(|c| c.data));
+                }
+                Ok((pieces.rows, pieces.ncols, pieces.newlines))
+            });
+            // The next block is read while this one is parsed (unless this one may be the
+            // last needed).
+            let read = if remaining.is_none() {
+                Some(blocks.next_block())
+            } else {
+                None
+            };
+            (job.join(), read)
+        });
+        let (n, cols, newlines) =
+            parsed.map_err(|_| Error::new(ErrorKind::Io, "a parsing thread failed"))??;
+        if let (Some((first, _)), Some((now, line))) = (ncols, cols) {
+            if first != now {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    format!(
+                        "the number of columns changed from {first} to {now}; use usecols to select a subset"
+                    ),
+                )
+                .at(Location::Line { line, column: 1 }));
             }
-            ncols = ncols.or(cols);
-            out.extend_from_slice(buf.as_bytes());
-            rows += n;
-            line_base += memchr::memchr_iter(b'\n', t.as_bytes()).count() as u64;
         }
-        if eof && carry.is_empty() {
-            break;
-        }
+        ncols = ncols.or(cols);
+        rows += n;
+        line_base += newlines;
+        blocks.recycle(block);
+        next = match read {
+            Some(r) => r?,
+            None => blocks.next_block()?,
+        };
     }
     shape_result(options, out, rows, ncols.map(|(n, _)| n))
 }
@@ -894,6 +1022,11 @@ pub fn loadtxt_path(path: &Path, options: &LoadTxtOptions) -> Result<Array> {
     if path.extension().is_some_and(|e| e == "gz") {
         loadtxt_reader(flate2::read::MultiGzDecoder::new(file), options)
     } else {
-        loadtxt_reader(std::io::BufReader::new(file), options)
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        reader_blocks(std::io::BufReader::new(file), options, BLOCK, size)
     }
 }

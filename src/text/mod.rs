@@ -3,6 +3,7 @@
 
 mod convert;
 mod fast;
+mod fused;
 mod genfromtxt;
 mod loadtxt;
 mod regex;
