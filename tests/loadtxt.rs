@@ -269,6 +269,24 @@ fn parallel_direct_writes_match_the_general_path() {
             "{block}"
         );
     }
+    // Invalid UTF-8 deep in the input: found by the thread parsing that piece, at the
+    // same line and column as when the whole input is decoded first.
+    let mut bad = text.clone().into_bytes();
+    let at = bad.len() * 3 / 4;
+    let at = at + bad[at..].iter().position(|&b| b == b's').unwrap() + 1;
+    bad[at] = 0xff;
+    let whole = dtkit::text::loadtxt_bytes(&bad, &opts).unwrap_err();
+    let streamed = dtkit::text::loadtxt_reader_blocks(&bad[..], &opts, 1 << 20).unwrap_err();
+    assert!(
+        matches!(whole.location(), Some(Location::Line { line, .. }) if line > 100_000),
+        "{whole}"
+    );
+    assert_eq!(
+        streamed.location(),
+        whole.location(),
+        "{streamed} / {whole}"
+    );
+    assert_eq!(streamed.message(), whole.message());
     // A plain float CSV whose column count is known from the second block on.
     let mut csv = String::new();
     for i in 0..150_000u64 {

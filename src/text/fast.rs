@@ -378,8 +378,15 @@ fn parse_chunk_vec(
 
 /// Split `text` into about `parts` pieces at line boundaries.
 pub(crate) fn split_lines(text: &str, parts: usize) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(parts);
+    let cuts = split_cuts(text.as_bytes(), parts);
+    cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect()
+}
+
+/// The boundaries of about `parts` pieces of `bytes` cut after newlines: piece `k` is
+/// `cuts[k]..cuts[k + 1]`.
+fn split_cuts(bytes: &[u8], parts: usize) -> Vec<usize> {
+    let mut cuts = Vec::with_capacity(parts + 1);
+    cuts.push(0);
     let mut start = 0;
     for k in 1..parts {
         let target = (bytes.len() * k / parts).max(start);
@@ -390,11 +397,35 @@ pub(crate) fn split_lines(text: &str, parts: usize) -> Vec<&str> {
             Some(n) => target + n + 1,
             None => break,
         };
-        out.push(&text[start..cut]);
+        cuts.push(cut);
         start = cut;
     }
-    out.push(&text[start..]);
-    out
+    cuts.push(bytes.len());
+    cuts
+}
+
+/// A text cut into pieces at line starts, with the newlines of each piece: made by the
+/// thread that reads a block while the previous block is parsed.
+pub(crate) struct Layout {
+    cuts: Vec<usize>,
+    newlines: Vec<u64>,
+}
+
+impl Layout {
+    /// The layout of `bytes`: several pieces when `split` (no `max_rows`) and it is large.
+    pub fn of(bytes: &[u8], split: bool) -> Layout {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cuts = if threads > 1 && split && bytes.len() >= 1 << 20 {
+            split_cuts(bytes, threads * 4)
+        } else {
+            vec![0, bytes.len()]
+        };
+        let newlines = cuts
+            .windows(2)
+            .map(|w| memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count() as u64)
+            .collect();
+        Layout { cuts, newlines }
+    }
 }
 
 /// The parsed chunks of a text, in order, with their totals.
@@ -488,13 +519,12 @@ pub(crate) fn parse_all(
     if plan.plain.is_none() {
         let mut out = AlignedBuf::default();
         let d = parse_direct(
-            text,
+            text.as_bytes(),
+            &Layout::of(text.as_bytes(), plan.max_rows.is_none()),
             plan,
-            first_line,
-            rows_before,
+            (first_line, rows_before),
             &mut out,
-            plan.itemsize,
-            has_gaps(plan),
+            (plan.itemsize, has_gaps(plan)),
         )?;
         return Ok((out, d.rows, d.ncols));
     }
@@ -572,29 +602,24 @@ pub(crate) struct Direct {
     pub newlines: u64,
 }
 
-/// Parse `text` on every core, appending its records of `record` bytes (`zero`: with bytes
+/// Parse `text` (laid out in `layout`; its first line is `first_line`, after `rows_before`
+/// data rows) on every core, appending its records of `record` bytes (`zero`: with bytes
 /// no field writes) straight to `out`: each piece of the text gets a window of `out` with
 /// room for all its lines, and the windows are closed up afterwards.
 ///
 /// # Errors
 /// As [`parse_all`].
 pub(crate) fn parse_direct(
-    text: &str,
+    text: &[u8],
+    layout: &Layout,
     plan: &Plan<'_>,
-    first_line: u64,
-    rows_before: usize,
+    (first_line, rows_before): (u64, usize),
     out: &mut AlignedBuf,
-    record: usize,
-    zero: bool,
+    (record, zero): (usize, bool),
 ) -> Result<Direct> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pieces = pieces_of(text, plan, threads);
-    let newlines: Vec<u64> = parallel_map(pieces.len(), threads, |k| {
-        memchr::memchr_iter(b'\n', pieces[k].as_bytes()).count() as u64
-    })
-    .into_iter()
-    .map(|n| n.unwrap_or(0))
-    .collect();
+    let pieces: Vec<&[u8]> = layout.cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+    let newlines = &layout.newlines;
     let room: Vec<usize> = newlines
         .iter()
         .map(|&n| (n as usize + 1).saturating_mul(record))
@@ -621,7 +646,20 @@ pub(crate) fn parse_direct(
     }
     let results = parallel_map(pieces.len(), threads, |k| {
         let mut w = windows[k].lock().ok().and_then(|mut w| w.take())?;
-        let r = parse_chunk(pieces[k], plan, 0, &mut w);
+        // Each piece is checked as UTF-8 by its own worker.
+        let r = match std::str::from_utf8(pieces[k]) {
+            Ok(piece) => parse_chunk(piece, plan, 0, &mut w),
+            Err(e) => {
+                let (line, column) = super::loadtxt::utf8_error_at(pieces[k], &e);
+                Err(ChunkError {
+                    rel_line: line - 1,
+                    column,
+                    kind: ErrorKind::Data,
+                    message: super::loadtxt::UTF8_ERROR.into(),
+                    row: None,
+                })
+            }
+        };
         Some(r.map(|(rows, cols)| (rows, cols, w.used)))
     });
     drop(windows);
@@ -629,7 +667,7 @@ pub(crate) fn parse_direct(
     let mut total_rows = 0usize;
     let mut ncols: Option<(usize, u64)> = None;
     let mut used = Vec::with_capacity(pieces.len());
-    for (r, n) in results.into_iter().zip(&newlines) {
+    for (r, n) in results.into_iter().zip(newlines) {
         match r.flatten().unwrap_or_else(|| Err(thread_failed())) {
             Err(e) => return Err(e.into_error(line, rows_before + total_rows)),
             Ok((rows, cols, bytes)) => {

@@ -396,20 +396,24 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, s
         Encoding::Utf8 => match std::str::from_utf8(bytes) {
             Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
             Err(e) => {
-                let before = &bytes[..e.valid_up_to()];
-                let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-                let column = std::str::from_utf8(before)
-                    .map_or(0, |s| s.rsplit('\n').next().unwrap_or("").chars().count())
-                    as u64
-                    + 1;
-                Err(Error::new(
-                    ErrorKind::Data,
-                    "the input is not valid UTF-8: give the encoding (latin-1?)",
-                )
-                .at(Location::Line { line, column }))
+                let (line, column) = utf8_error_at(bytes, &e);
+                Err(Error::new(ErrorKind::Data, UTF8_ERROR).at(Location::Line { line, column }))
             }
         },
     }
+}
+
+/// The message for input that is not UTF-8.
+pub(crate) const UTF8_ERROR: &str = "the input is not valid UTF-8: give the encoding (latin-1?)";
+
+/// The line and column (1-based, in characters) of a UTF-8 error in `bytes`.
+pub(crate) fn utf8_error_at(bytes: &[u8], e: &std::str::Utf8Error) -> (u64, u64) {
+    let before = &bytes[..e.valid_up_to()];
+    let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
+    let column = std::str::from_utf8(before)
+        .map_or(0, |s| s.rsplit('\n').next().unwrap_or("").chars().count()) as u64
+        + 1;
+    (line, column)
 }
 
 /// Where the columns go: the leaf columns of a structured dtype, or the scalar of a plain
@@ -847,6 +851,52 @@ impl<R: Read> Blocks<R> {
     }
 }
 
+/// A block read and made ready for parsing by the reading thread.
+struct Prepared {
+    block: AlignedBuf,
+    /// Where the text to parse starts (after a byte-order mark and skipped rows).
+    start: usize,
+    /// Physical lines skipped (`skiprows`).
+    skipped: u64,
+    /// For UTF-8 input: the pieces the parsing threads take, with their newlines.
+    layout: Option<super::fast::Layout>,
+}
+
+/// Read the next block, skip what is skipped, and lay it out for the parsing threads.
+fn prepare<R: Read>(
+    blocks: &mut Blocks<R>,
+    first_block: &mut bool,
+    to_skip: &mut usize,
+    encoding: Encoding,
+    split: bool,
+) -> Result<Option<Prepared>> {
+    let Some(block) = blocks.next_block()? else {
+        return Ok(None);
+    };
+    let bytes = block.as_bytes();
+    let mut start = 0;
+    if *first_block {
+        if encoding == Encoding::Utf8 && bytes.starts_with(b"\xef\xbb\xbf") {
+            start = 3;
+        }
+        *first_block = false;
+    }
+    let mut skipped = 0;
+    while *to_skip > 0 && start < bytes.len() {
+        start = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+        *to_skip -= 1;
+        skipped += 1;
+    }
+    let layout =
+        (encoding == Encoding::Utf8).then(|| super::fast::Layout::of(&bytes[start..], split));
+    Ok(Some(Prepared {
+        block,
+        start,
+        skipped,
+        layout,
+    }))
+}
+
 /// The fast path over a reader, block by block (each cut after its last newline, decoded
 /// and parsed on every core while the next block is read): memory stays at the output plus
 /// about three blocks, whatever the input size.
@@ -885,27 +935,28 @@ fn stream(
         ncols: None,
         pool: None,
     });
-    let mut next = blocks.next_block()?;
-    while let Some(block) = next.take() {
-        let mut start = 0;
-        if first_block {
-            if options.encoding == Encoding::Utf8 && block.as_bytes().starts_with(b"\xef\xbb\xbf") {
-                start = 3;
-            }
-            first_block = false;
-        }
-        while to_skip > 0 && start < block.len() {
-            start = memchr::memchr(b'\n', &block.as_bytes()[start..])
-                .map_or(block.len(), |i| start + i + 1);
-            to_skip -= 1;
-            line_base += 1;
-        }
+    let split = options.max_rows.is_none();
+    let mut next = prepare(
+        &mut blocks,
+        &mut first_block,
+        &mut to_skip,
+        options.encoding,
+        split,
+    )?;
+    while let Some(p) = next.take() {
+        line_base += p.skipped;
         let remaining = options.max_rows.map(|m| m.saturating_sub(rows));
         if remaining == Some(0) {
             break;
         }
-        if start == block.len() {
-            next = blocks.next_block()?;
+        if p.start == p.block.len() {
+            next = prepare(
+                &mut blocks,
+                &mut first_block,
+                &mut to_skip,
+                options.encoding,
+                split,
+            )?;
             continue;
         }
         let plan = super::fast::Plan {
@@ -919,14 +970,14 @@ fn stream(
             ncols: ncols.map(|(n, _)| n),
             pool: Some(&pool),
         };
-        let text = &block.as_bytes()[start..];
-        consumed += block.len() as u64;
+        let text = &p.block.as_bytes()[p.start..];
+        let layout = p.layout.as_ref();
+        consumed += p.block.len() as u64;
         let known = ncols;
         let out_ref = &mut out;
         let pool_ref = &pool;
         let (parsed, read) = std::thread::scope(|s| {
             let job = s.spawn(move || -> Result<BlockParsed> {
-                let text = decode(text, options.encoding).map_err(|e| rebase(e, line_base - 1))?;
                 // Records of a known size go straight into the output.
                 let record = match plain {
                     None => Some(itemsize),
@@ -936,15 +987,37 @@ fn stream(
                     if let (Some(total), true) = (size_hint, out_ref.is_empty()) {
                         // Room for the whole input's records, estimated from the lines of
                         // this first block (untouched room costs no memory).
-                        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+                        let lines = memchr::memchr_iter(b'\n', text).count() + 1;
                         let estimate = lines as f64 * total as f64 / text.len().max(1) as f64;
                         out_ref.reserve(((estimate * 1.1) as usize + 1024).saturating_mul(record));
                     }
-                    let d = super::fast::parse_direct(
-                        &text, &plan, line_base, rows, out_ref, record, zero,
-                    )?;
+                    let d = match layout {
+                        // UTF-8: checked piece by piece by the parsing threads.
+                        Some(layout) => super::fast::parse_direct(
+                            text,
+                            layout,
+                            &plan,
+                            (line_base, rows),
+                            out_ref,
+                            (record, zero),
+                        )?,
+                        None => {
+                            let text = decode(text, options.encoding)
+                                .map_err(|e| rebase(e, line_base - 1))?;
+                            let bytes = text.as_bytes();
+                            super::fast::parse_direct(
+                                bytes,
+                                &super::fast::Layout::of(bytes, split),
+                                &plan,
+                                (line_base, rows),
+                                out_ref,
+                                (record, zero),
+                            )?
+                        }
+                    };
                     return Ok((d.rows, d.ncols, d.newlines));
                 }
+                let text = decode(text, options.encoding).map_err(|e| rebase(e, line_base - 1))?;
                 let pieces = super::fast::parse_pieces(&text, &plan, line_base, rows)?;
                 if let (Some(total), true) = (size_hint, out_ref.is_empty()) {
                     // The output of the whole input, estimated from this first block (with
@@ -959,10 +1032,16 @@ fn stream(
                 }
                 Ok((pieces.rows, pieces.ncols, pieces.newlines))
             });
-            // The next block is read while this one is parsed (unless this one may be the
-            // last needed).
+            // The next block is read and laid out while this one is parsed (unless this
+            // one may be the last needed).
             let read = if remaining.is_none() {
-                Some(blocks.next_block())
+                Some(prepare(
+                    &mut blocks,
+                    &mut first_block,
+                    &mut to_skip,
+                    options.encoding,
+                    split,
+                ))
             } else {
                 None
             };
@@ -984,10 +1063,16 @@ fn stream(
         ncols = ncols.or(cols);
         rows += n;
         line_base += newlines;
-        blocks.recycle(block);
+        blocks.recycle(p.block);
         next = match read {
             Some(r) => r?,
-            None => blocks.next_block()?,
+            None => prepare(
+                &mut blocks,
+                &mut first_block,
+                &mut to_skip,
+                options.encoding,
+                split,
+            )?,
         };
     }
     shape_result(options, out, rows, ncols.map(|(n, _)| n))
