@@ -3,7 +3,7 @@
 //! bytes for both through dtkit, or fail where NumPy fails, at the line the fixture names.
 #![cfg(target_endian = "little")]
 
-use dtkit::text::{genfromtxt_str, GenFromTxtOptions, Names};
+use dtkit::text::{genfromtxt_str, ColumnKey, GenFromTxtOptions, Names};
 use dtkit::{DType, Location};
 use serde::Deserialize;
 
@@ -65,6 +65,19 @@ fn options(v: &serde_json::Value) -> GenFromTxtOptions {
         .get("filling_values")
         .and_then(|f| f.as_str())
         .map(str::to_owned);
+    let key = |k: &serde_json::Value| match k.as_i64() {
+        Some(i) => ColumnKey::Index(i as isize),
+        None => ColumnKey::Name(k.as_str().unwrap().to_owned()),
+    };
+    if let Some(m) = v.get("missing_by_column").and_then(|d| d.as_array()) {
+        o.missing_by_column = m.iter().map(|e| (key(&e[0]), strings(&e[1]))).collect();
+    }
+    if let Some(m) = v.get("filling_by_column").and_then(|d| d.as_array()) {
+        o.filling_by_column = m
+            .iter()
+            .map(|e| (key(&e[0]), e[1].as_str().unwrap().to_owned()))
+            .collect();
+    }
     if let Some(cols) = v.get("usecols").and_then(|d| d.as_array()) {
         o.usecols = Some(cols.iter().map(|c| c.as_i64().unwrap() as isize).collect());
     }
@@ -325,4 +338,39 @@ fn genfromtxt_takes_lone_carriage_returns_as_line_ends() {
         r.data.view().to_vec::<f64>().unwrap(),
         [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     );
+}
+
+/// Per-column options may name a column of the dtype (NumPy 2.4 raises `AttributeError:
+/// 'NoneType' object has no attribute 'index'` there), and keys that name no column are
+/// errors, not ignored.
+#[test]
+fn per_column_options_by_dtype_name_and_bad_keys() {
+    let dtype = DType::parse("[('x','<i4'),('y','<f8'),('z','<i8')]").unwrap();
+    let opts = GenFromTxtOptions {
+        dtype: Some(dtype),
+        delimiter: Some(",".into()),
+        missing_by_column: vec![(ColumnKey::Name("y".into()), vec!["N/A".into()])],
+        filling_by_column: vec![(ColumnKey::Name("y".into()), "0.5".into())],
+        ..GenFromTxtOptions::default()
+    };
+    let r = genfromtxt_str("1,N/A,3\n4,2.5,6\n", &opts).unwrap();
+    let y: Vec<f64> = r.data.view().field("y").unwrap().to_vec().unwrap();
+    assert_eq!(y, [0.5, 2.5]);
+    let mask: Vec<u8> = r.mask.view().field("y").unwrap().to_vec().unwrap();
+    assert_eq!(mask, [1, 0]);
+    for (key, want) in [
+        (ColumnKey::Name("w".into()), "no column is named \"w\""),
+        (
+            ColumnKey::Index(3),
+            "column 3 is out of range for 3 columns",
+        ),
+        (ColumnKey::Index(-4), "column -4 is out of range"),
+    ] {
+        let opts = GenFromTxtOptions {
+            missing_by_column: vec![(key, vec!["N/A".into()])],
+            ..opts.clone()
+        };
+        let e = genfromtxt_str("1,N/A,3\n", &opts).unwrap_err();
+        assert!(e.message().contains(want), "{e}");
+    }
 }

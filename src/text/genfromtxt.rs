@@ -45,11 +45,17 @@ pub struct GenFromTxtOptions {
     pub names: Names,
     /// Columns to read (negative counts from the end).
     pub usecols: Option<Vec<isize>>,
-    /// Texts that mark a missing value, besides the empty field.
+    /// Texts that mark a missing value in every column, besides the empty field (NumPy's
+    /// `missing_values` as a string or under the `None` key of a dict).
     pub missing_values: Vec<String>,
+    /// Texts that mark a missing value in one column (NumPy's dict by index or name).
+    pub missing_by_column: Vec<(ColumnKey, Vec<String>)>,
     /// Text of the value that replaces missing and (when loose) unconvertible fields;
     /// `None` uses the type's default: NaN, -1, `false`, empty text.
     pub filling_values: Option<String>,
+    /// The filling value of one column, over `filling_values` (NumPy's dict, or its
+    /// sequence with `Index` keys).
+    pub filling_by_column: Vec<(ColumnKey, String)>,
     /// Strip whitespace around every field.
     pub autostrip: bool,
     /// Fail on a row with the wrong number of columns (otherwise it is dropped).
@@ -76,7 +82,9 @@ impl Default for GenFromTxtOptions {
             names: Names::None,
             usecols: None,
             missing_values: Vec::new(),
+            missing_by_column: Vec::new(),
             filling_values: None,
+            filling_by_column: Vec::new(),
             autostrip: false,
             invalid_raise: true,
             max_rows: None,
@@ -84,6 +92,17 @@ impl Default for GenFromTxtOptions {
             ndmin: 0,
         }
     }
+}
+
+/// A column named in a per-column option, as NumPy's dict keys: a name, or an index.
+/// An index that is one of `usecols` means that input column; any other index counts the
+/// loaded columns (negative from the end).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ColumnKey {
+    /// A column index.
+    Index(isize),
+    /// A column name (from `names` or the dtype).
+    Name(String),
 }
 
 /// The result of [`genfromtxt_str`]: the data, and which values were missing (a boolean
@@ -416,13 +435,15 @@ pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt
         }
     }
     let Some((index, values)) = first else {
-        // Empty input: NumPy warns and returns an empty float array.
-        let layout = Layout::contiguous(
-            DType::from(Scalar::new(ScalarKind::Float, 8, ByteOrder::NATIVE)?),
-            &[0],
-            Order::C,
-        )?;
-        let mask = Layout::contiguous(DType::parse("?")?, &[0], Order::C)?;
+        // Empty input: NumPy warns and returns an empty array of the dtype (float64 when
+        // inferred), of shape (0, 1) with ndmin=2.
+        let dtype = match &opts.dtype {
+            Some(d) => d.clone(),
+            None => DType::from(Scalar::new(ScalarKind::Float, 8, ByteOrder::NATIVE)?),
+        };
+        let shape: &[usize] = if opts.ndmin == 2 { &[0, 1] } else { &[0] };
+        let mask = Layout::contiguous(mask_dtype(&dtype, !dtype.has_fields())?, shape, Order::C)?;
+        let layout = Layout::contiguous(dtype, shape, Order::C)?;
         return Ok(GenFromTxt {
             data: Array::from_parts(AlignedBuf::from_bytes(&[]), layout)?,
             mask: Array::from_parts(AlignedBuf::from_bytes(&[]), mask)?,
@@ -548,11 +569,48 @@ fn finish(
         }));
     }
 
-    let missing_set: Vec<&str> = opts.missing_values.iter().map(String::as_str).collect();
-    let missing = |v: &str| {
-        let s = strip(v);
-        s.is_empty() || missing_set.contains(&s)
+    // Per-column options: which loaded column each key means.
+    let key_names: Option<Vec<String>> = names.clone().or_else(|| {
+        opts.dtype
+            .as_ref()
+            .filter(|d| d.has_fields())
+            .map(|d| d.leaf_fields().into_iter().map(|l| l.path).collect())
+    });
+    let column_of = |key: &ColumnKey| -> Result<usize> {
+        match key {
+            ColumnKey::Name(n) => key_names
+                .as_ref()
+                .and_then(|names| names.iter().position(|x| x == n))
+                .filter(|&k| k < ncols)
+                .ok_or_else(|| arg(format!("no column is named {n:?}"))),
+            ColumnKey::Index(i) => {
+                if let (Some(u), Ok(raw)) = (&usecols, usize::try_from(*i)) {
+                    if let Some(k) = u.iter().position(|&c| c == raw) {
+                        return Ok(k);
+                    }
+                }
+                let k = if *i < 0 { *i + ncols as isize } else { *i };
+                usize::try_from(k)
+                    .ok()
+                    .filter(|&k| k < ncols)
+                    .ok_or_else(|| arg(format!("column {i} is out of range for {ncols} columns")))
+            }
+        }
     };
+    let mut missing_sets: Vec<Vec<&str>> =
+        vec![opts.missing_values.iter().map(String::as_str).collect(); ncols];
+    for (key, values) in &opts.missing_by_column {
+        let k = column_of(key)?;
+        missing_sets[k].extend(values.iter().map(String::as_str));
+    }
+    let missing = |k: usize, v: &str| {
+        let s = strip(v);
+        s.is_empty() || missing_sets[k].contains(&s)
+    };
+    let mut fill_texts: Vec<Option<&str>> = vec![opts.filling_values.as_deref(); ncols];
+    for (key, value) in &opts.filling_by_column {
+        fill_texts[column_of(key)?] = Some(value);
+    }
 
     // Column converters and the output dtype; columns whose missing values become zero
     // (columns of missing values only, in an inferred plain array).
@@ -610,9 +668,9 @@ fn finish(
             let mut checked: Vec<bool> = Vec::with_capacity(ncols);
             for k in 0..ncols {
                 let col: Vec<&str> = rows.iter().map(|r| r.1[k].text).collect();
-                convs.push(infer(&col, &missing));
+                convs.push(infer(&col, &|v| missing(k, v)));
                 // A column of missing values only does not vote for the array's type.
-                checked.push(col.iter().any(|v| !missing(v)));
+                checked.push(col.iter().any(|v| !missing(k, v)));
             }
             let mut voted = convs
                 .iter()
@@ -659,29 +717,29 @@ fn finish(
     };
     let mut data = vec![0u8; record * rows.len()];
     let mut mask = vec![0u8; ncols * rows.len()];
-    let fill: Vec<Option<Parsed>> = match &opts.filling_values {
-        None => vec![None; ncols],
-        Some(f) => {
-            let parsed: Vec<Option<Parsed>> = convs.iter().map(|c| c.parse(f).ok()).collect();
-            // With a given dtype a fill that is not a value of it is a mistake; inferred
-            // columns keep their own default, as a column of missing values stays bool.
-            if opts.dtype.is_some() {
-                if let Some(k) = parsed.iter().position(Option::is_none) {
-                    return Err(arg(format!(
-                        "the filling value {f:?} is not a value of {}",
-                        scalar_of(convs[k]).name()
-                    )));
-                }
-            }
-            parsed
+    let mut fill: Vec<Option<Parsed>> = Vec::with_capacity(ncols);
+    for (k, text) in fill_texts.iter().enumerate() {
+        let Some(f) = text else {
+            fill.push(None);
+            continue;
+        };
+        let parsed = convs[k].parse(f).ok();
+        // With a given dtype a fill that is not a value of it is a mistake; inferred
+        // columns keep their own default, as a column of missing values stays bool.
+        if parsed.is_none() && opts.dtype.is_some() {
+            return Err(arg(format!(
+                "the filling value {f:?} is not a value of {}",
+                scalar_of(convs[k]).name()
+            )));
         }
-    };
+        fill.push(parsed);
+    }
     let convert_rows = |rows: &[(u64, Vec<Value<'_>>)], data: &mut [u8], mask: &mut [u8]| {
         for (r, (line, values)) in rows.iter().enumerate() {
             let out = &mut data[r * record..(r + 1) * record];
             for (k, v) in values.iter().enumerate() {
                 let c = convs[k];
-                let is_missing = missing(v.text);
+                let is_missing = missing(k, v.text);
                 mask[r * ncols + k] = u8::from(is_missing);
                 let at = Location::Line {
                     line: *line,
@@ -744,25 +802,28 @@ fn finish(
         (2, [n]) => vec![*n, 1],
         _ => shape,
     };
-    let mask_dtype = if plain {
-        DType::parse("?")?
-    } else {
-        let b = DType::parse("?")?;
-        DType::packed(
-            dtype
-                .fields()
-                .iter()
-                .map(|f| (f.name().to_owned(), b.clone()))
-                .collect(),
-        )?
-    };
-    let layout = Layout::contiguous(dtype, &shape, Order::C)?;
-    let mask_layout = Layout::contiguous(mask_dtype, &shape, Order::C)?;
+    let layout = Layout::contiguous(dtype.clone(), &shape, Order::C)?;
+    let mask_layout = Layout::contiguous(mask_dtype(&dtype, plain)?, &shape, Order::C)?;
     Ok(GenFromTxt {
         data: Array::from_parts(AlignedBuf::from_bytes(&data), layout)?,
         mask: Array::from_parts(AlignedBuf::from_bytes(&mask), mask_layout)?,
         skipped: invalid,
     })
+}
+
+/// The mask's dtype: `bool`, or a record of one `bool` per field.
+fn mask_dtype(dtype: &DType, plain: bool) -> Result<DType> {
+    let b = DType::parse("?")?;
+    if plain {
+        return Ok(b);
+    }
+    DType::packed(
+        dtype
+            .fields()
+            .iter()
+            .map(|f| (f.name().to_owned(), b.clone()))
+            .collect(),
+    )
 }
 
 /// Threads for `n` items of work, one per `min_per_thread` items at most.

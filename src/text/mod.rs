@@ -11,7 +11,8 @@ mod savetxt;
 
 pub use self::regex::fromregex_str;
 pub use genfromtxt::{
-    genfromtxt_bytes, genfromtxt_path, genfromtxt_str, GenFromTxt, GenFromTxtOptions, Names,
+    genfromtxt_bytes, genfromtxt_path, genfromtxt_str, ColumnKey, GenFromTxt, GenFromTxtOptions,
+    Names,
 };
 pub use loadtxt::{
     decode, loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_str, Converter, Encoding,
