@@ -44,6 +44,7 @@
 pub mod array;
 pub mod atomic;
 pub mod byteswap;
+mod datetime;
 pub mod dtype;
 pub mod error;
 #[cfg(feature = "cli")]

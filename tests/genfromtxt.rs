@@ -374,3 +374,34 @@ fn per_column_options_by_dtype_name_and_bad_keys() {
         assert!(e.message().contains(want), "{e}");
     }
 }
+
+/// Datetime columns follow the same rules as the others: missing values and filling values
+/// apply, and with `loose` a bad date becomes the fill (NaT). NumPy 2.4 ignores
+/// `missing_values` and `filling_values` for them and raises on a bad date
+/// (`ValueError: Day out of range in datetime string "2024-02-30"`).
+#[test]
+fn datetime_columns_honour_missing_and_filling_values() {
+    let opts = GenFromTxtOptions {
+        dtype: Some(DType::parse("[('t','<M8[D]'),('v','<i4')]").unwrap()),
+        delimiter: Some(",".into()),
+        missing_values: vec!["N/A".into()],
+        filling_by_column: vec![(ColumnKey::Name("t".into()), "2000-01-01".into())],
+        ..GenFromTxtOptions::default()
+    };
+    let r = genfromtxt_str("2024-01-02,1\nN/A,2\n,3\n2024-02-30,4\n", &opts).unwrap();
+    let t: Vec<i64> = r.data.view().field("t").unwrap().to_vec().unwrap();
+    assert_eq!(t, [19_724, 10_957, 10_957, 10_957]);
+    let mask: Vec<u8> = r.mask.view().field("t").unwrap().to_vec().unwrap();
+    assert_eq!(mask, [0, 1, 1, 0]);
+    // Strict conversion reports the bad date at its line.
+    let strict = GenFromTxtOptions {
+        loose: false,
+        ..opts
+    };
+    let e = genfromtxt_str("2024-01-02,1\n2024-02-30,4\n", &strict).unwrap_err();
+    assert_eq!(
+        e.location(),
+        Some(Location::Line { line: 2, column: 1 }),
+        "{e}"
+    );
+}

@@ -313,11 +313,14 @@ impl fmt::Display for Value {
                 };
                 write!(f, "({}{}{}j)", fmt_float(*re), sign, fmt_float(im.abs()))
             }
-            Value::DateTime(v, u) | Value::TimeDelta(v, u) => match (v, u.unit) {
-                (None, _) => f.write_str("NaT"),
-                (Some(v), None) => write!(f, "{v}"),
-                (Some(v), Some(unit)) if u.count == 1 => write!(f, "{v} {}", unit.symbol()),
-                (Some(v), Some(unit)) => write!(f, "{v}×{}{}", u.count, unit.symbol()),
+            // NumPy's str(): ISO 8601 dates and times, counts with unit names.
+            Value::DateTime(v, u) => match v {
+                None => f.write_str("NaT"),
+                Some(v) => f.write_str(&crate::datetime::format_datetime(*v, *u)),
+            },
+            Value::TimeDelta(v, u) => match v {
+                None => f.write_str("NaT"),
+                Some(v) => f.write_str(&crate::datetime::format_timedelta(*v, *u)),
             },
             Value::Bytes(b) => f.write_str(&py_bytes_repr(b)),
             Value::Str(s) => f.write_str(&crate::dtype::py_repr_str(s)),

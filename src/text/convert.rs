@@ -346,9 +346,21 @@ pub(crate) fn convert(scalar: &Scalar, text: &str, out: &mut [u8]) -> ConvResult
                 slot.copy_from_slice(&b);
             }
         }
-        ScalarKind::DateTime | ScalarKind::TimeDelta | ScalarKind::Void | ScalarKind::Object => {
-            return Err(())
+        ScalarKind::DateTime => {
+            let v = crate::datetime::parse_datetime(text, scalar.datetime_unit()).ok_or(())?;
+            put_int(out, i128::from(v), order);
         }
+        ScalarKind::TimeDelta => {
+            if scalar.datetime_unit().unit.is_none() {
+                return Err(());
+            }
+            put_int(
+                out,
+                i128::from(crate::datetime::parse_timedelta(text).ok_or(())?),
+                order,
+            );
+        }
+        ScalarKind::Void | ScalarKind::Object => return Err(()),
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! error, or a value the line-by-line parser would not produce.
 
 use super::convert::{int_range, put_float};
-use crate::dtype::{ByteOrder, Scalar, ScalarKind};
+use crate::dtype::{ByteOrder, DateTimeUnit, Scalar, ScalarKind};
 
 /// How one column is converted by the fused parser.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +26,8 @@ pub(crate) enum Kind {
     Bytes,
     /// `U<n>`: ASCII characters as UCS-4 code units.
     Unicode(ByteOrder),
+    /// `M8[unit]` (ISO 8601 text) or, with `false`, `m8[unit]` (an integer count).
+    Time(DateTimeUnit, bool, ByteOrder),
 }
 
 /// One column of a row: where it goes in the record, its size and its conversion.
@@ -55,6 +57,15 @@ impl Col {
             }
             ScalarKind::Bytes => Kind::Bytes,
             ScalarKind::Unicode => Kind::Unicode(order),
+            ScalarKind::DateTime | ScalarKind::TimeDelta
+                if scalar.datetime_unit().unit.is_some() =>
+            {
+                Kind::Time(
+                    scalar.datetime_unit(),
+                    scalar.kind() == ScalarKind::DateTime,
+                    order,
+                )
+            }
             _ => return None,
         };
         Some(Col { offset, size, kind })
@@ -232,7 +243,7 @@ impl Fused {
                 }
                 Some(end)
             }
-            Kind::Bytes | Kind::Unicode(_) => {
+            Kind::Bytes | Kind::Unicode(_) | Kind::Time(..) => {
                 // The field's end, eight bytes at a time: no branch per byte to mispredict.
                 let mut end = i;
                 loop {
@@ -286,6 +297,19 @@ impl Fused {
                             } else {
                                 c.to_le_bytes()
                             });
+                        }
+                    }
+                    Kind::Time(unit, is_datetime, order) => {
+                        let t = std::str::from_utf8(text).ok()?;
+                        let v = if is_datetime {
+                            crate::datetime::parse_datetime(t, unit)?
+                        } else {
+                            crate::datetime::parse_timedelta(t)?
+                        };
+                        let le = v.to_le_bytes();
+                        slot.copy_from_slice(&le);
+                        if order == ByteOrder::Big {
+                            slot.reverse();
                         }
                     }
                     _ => unreachable!("text kinds only"),

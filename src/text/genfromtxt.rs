@@ -203,6 +203,8 @@ enum Conv {
     Float(Scalar),
     Complex(Scalar),
     Text(Scalar),
+    /// `datetime64` and `timedelta64` (with a unit).
+    Time(Scalar),
 }
 
 /// A converted value, before it is written.
@@ -231,6 +233,17 @@ impl Conv {
             ScalarKind::Float => Conv::Float(scalar),
             ScalarKind::Complex => Conv::Complex(scalar),
             ScalarKind::Bytes | ScalarKind::Unicode => Conv::Text(scalar),
+            ScalarKind::DateTime | ScalarKind::TimeDelta
+                if scalar.datetime_unit().unit.is_some() =>
+            {
+                Conv::Time(scalar)
+            }
+            ScalarKind::DateTime | ScalarKind::TimeDelta => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "datetime64 and timedelta64 columns need a unit (M8[s], M8[D], m8[ms]...)",
+                ))
+            }
             _ => {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
@@ -267,6 +280,14 @@ impl Conv {
                 .map(|(re, im)| Parsed::Complex(re, im))
                 .ok_or(Fail::Parse),
             Conv::Text(_) => Ok(Parsed::Text),
+            Conv::Time(s) if s.kind() == ScalarKind::DateTime => {
+                crate::datetime::parse_datetime(text, s.datetime_unit())
+                    .map(|v| Parsed::Int(i128::from(v)))
+                    .ok_or(Fail::Parse)
+            }
+            Conv::Time(_) => crate::datetime::parse_timedelta(text)
+                .map(|v| Parsed::Int(i128::from(v)))
+                .ok_or(Fail::Parse),
         }
     }
 
@@ -278,6 +299,7 @@ impl Conv {
             Conv::Float(_) => Parsed::Float(f64::NAN),
             Conv::Complex(_) => Parsed::Complex(f64::NAN, 0.0),
             Conv::Text(_) => Parsed::Text,
+            Conv::Time(_) => Parsed::Int(i128::from(crate::datetime::NAT)),
         }
     }
 
@@ -289,6 +311,7 @@ impl Conv {
             Conv::Float(_) => Parsed::Float(0.0),
             Conv::Complex(_) => Parsed::Complex(0.0, 0.0),
             Conv::Text(_) => Parsed::Text,
+            Conv::Time(_) => Parsed::Int(0),
         }
     }
 
@@ -310,6 +333,7 @@ impl Conv {
                 put_float(&mut out[h..], im, s.byte_order());
             }
             (Conv::Text(s), Parsed::Text) => convert(&s, text, out).map_err(|()| Fail::Parse)?,
+            (Conv::Time(s), Parsed::Int(v)) => put_int(out, v, s.byte_order()),
             _ => return Err(Fail::Parse),
         }
         Ok(())
@@ -912,7 +936,8 @@ fn scalar_of(c: Conv) -> Scalar {
         | Conv::IntViaFloat(s)
         | Conv::Float(s)
         | Conv::Complex(s)
-        | Conv::Text(s) => s,
+        | Conv::Text(s)
+        | Conv::Time(s) => s,
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::convert::convert;
 use super::fast::{Parsed, Target as Column};
 use crate::array::{AlignedBuf, Array, Layout, Order};
-use crate::dtype::{DType, LeafField, Scalar};
+use crate::dtype::{DType, LeafField, Scalar, ScalarKind};
 use crate::error::{Error, ErrorKind, Location, Result};
 
 /// Text encoding of the input.
@@ -170,6 +170,25 @@ impl LoadTxtOptions {
         if self.dtype.as_subarray().is_some() {
             return Err(arg(
                 "the text reader does not support subarray dtypes: use a structured dtype",
+            ));
+        }
+        let leaves: Vec<Scalar> = match self.dtype.as_scalar() {
+            Some(s) => vec![*s],
+            None => self
+                .dtype
+                .leaf_fields()
+                .into_iter()
+                .map(|l| l.dtype)
+                .collect(),
+        };
+        if leaves.iter().any(|s| {
+            matches!(s.kind(), ScalarKind::DateTime | ScalarKind::TimeDelta)
+                && s.datetime_unit().unit.is_none()
+        }) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "datetime64 and timedelta64 columns need a unit (M8[s], M8[D], m8[ms]...): \
+                 NumPy's unit inference from the text is not supported",
             ));
         }
         Ok(())

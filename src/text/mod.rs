@@ -2,6 +2,7 @@
 //! back.
 
 mod convert;
+pub(crate) use convert::strip;
 mod fast;
 mod fused;
 mod genfromtxt;
