@@ -182,6 +182,90 @@ fn genfromtxt_never_panics_on_random_text() {
     assert!(ok > 300, "only {ok} of 3000 random texts read");
 }
 
+/// The fused row parser and the general path agree on random text of numbers, words,
+/// dates and separators: the same data, mask, skipped rows, or the same error.
+#[test]
+fn fast_and_general_paths_agree() {
+    let pieces: [&str; 14] = [
+        "12",
+        "-3.5",
+        "1e5",
+        "abc",
+        " ",
+        "  ",
+        "\t",
+        ",",
+        "#c",
+        "\n",
+        "2024-01-02",
+        "4.5",
+        "",
+        "300",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let dtypes = [
+        "f8",
+        "<i2",
+        "[('a','<i8'),('b','S3'),('c','<f4')]",
+        "[('a','<f8'),('t','<M8[D]')]",
+        "<U4",
+    ];
+    let mut compared = 0;
+    for round in 0..6000 {
+        let mut text = String::new();
+        for _ in 0..next() % 40 {
+            text.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            if next() % 3 == 0 {
+                text.push(if round % 2 == 0 { ' ' } else { ',' });
+            }
+        }
+        let o = GenFromTxtOptions {
+            dtype: Some(DType::parse(dtypes[round % dtypes.len()]).unwrap()),
+            delimiter: (round % 2 == 1).then(|| ",".to_owned()),
+            invalid_raise: round % 3 != 0,
+            loose: round % 5 != 0,
+            autostrip: round % 7 == 0,
+            filling_values: (round % 4 == 0).then(|| "7".to_owned()),
+            ..GenFromTxtOptions::default()
+        };
+        let fast = genfromtxt_str(&text, &o);
+        let general = dtkit::text::genfromtxt_str_general(&text, &o);
+        match (fast, general) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.data.shape(), b.data.shape(), "{text:?} {o:?}");
+                assert_eq!(
+                    a.data.buffer().as_bytes(),
+                    b.data.buffer().as_bytes(),
+                    "{text:?}"
+                );
+                assert_eq!(
+                    a.mask.buffer().as_bytes(),
+                    b.mask.buffer().as_bytes(),
+                    "{text:?}"
+                );
+                assert_eq!(a.skipped, b.skipped, "{text:?}");
+                compared += 1;
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.message(), b.message(), "{text:?}");
+                assert_eq!(a.location(), b.location(), "{text:?}");
+            }
+            (a, b) => panic!(
+                "{text:?} {o:?}: fast {:?}, general {:?}",
+                a.map(|r| r.data.shape().to_vec()),
+                b.map(|r| r.data.shape().to_vec())
+            ),
+        }
+    }
+    assert!(compared > 1000, "only {compared} compared");
+}
+
 /// `invalid_raise = false` drops rows of the wrong width and reports each one.
 #[test]
 fn genfromtxt_reports_the_rows_it_skips() {
@@ -404,4 +488,60 @@ fn datetime_columns_honour_missing_and_filling_values() {
         Some(Location::Line { line: 2, column: 1 }),
         "{e}"
     );
+}
+
+/// Inputs large enough for several threads: the windows of the output are closed up over
+/// blank and comment lines, and the first error (or the list of invalid rows) is the same
+/// as the general path's.
+#[test]
+fn large_inputs_agree_with_the_general_path() {
+    let mut text = String::from("# header\n");
+    for i in 0..120_000u64 {
+        text.push_str(&format!("{i},w{},{}.5\n", i % 13, i % 1000));
+        if i % 997 == 0 {
+            text.push_str("\n# comment\n");
+        }
+        if i % 5003 == 0 {
+            text.push_str(&format!("{i},,\n")); // missing values: masked, filled
+        }
+    }
+    let opts = GenFromTxtOptions {
+        dtype: Some(DType::parse("[('a','<i8'),('b','S3'),('c','<f8')]").unwrap()),
+        delimiter: Some(",".into()),
+        ..GenFromTxtOptions::default()
+    };
+    let fast = genfromtxt_str(&text, &opts).unwrap();
+    let general = dtkit::text::genfromtxt_str_general(&text, &opts).unwrap();
+    assert!(fast.data.shape()[0] > 120_000);
+    assert_eq!(fast.data.shape(), general.data.shape());
+    assert_eq!(
+        fast.data.buffer().as_bytes(),
+        general.data.buffer().as_bytes()
+    );
+    assert_eq!(
+        fast.mask.buffer().as_bytes(),
+        general.mask.buffer().as_bytes()
+    );
+    // A bad value late in the input, and rows with the wrong width.
+    let strict = GenFromTxtOptions {
+        loose: false,
+        ..opts.clone()
+    };
+    let mut bad = text.clone();
+    let at = bad.len() * 4 / 5;
+    let at = at + bad[at..].find("\n").unwrap() + 1;
+    bad.insert_str(at, "1,x,zz\n");
+    let (e1, e2) = (
+        genfromtxt_str(&bad, &strict).unwrap_err(),
+        dtkit::text::genfromtxt_str_general(&bad, &strict).unwrap_err(),
+    );
+    assert_eq!((e1.message(), e1.location()), (e2.message(), e2.location()));
+    bad.insert_str(100, "1,2\n");
+    bad.push_str("1,2,3,4\n");
+    let (e1, e2) = (
+        genfromtxt_str(&bad, &strict).unwrap_err(),
+        dtkit::text::genfromtxt_str_general(&bad, &strict).unwrap_err(),
+    );
+    assert_eq!((e1.message(), e1.location()), (e2.message(), e2.location()));
+    assert!(e1.message().contains("wrong number of columns"), "{e1}");
 }

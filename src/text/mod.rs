@@ -11,6 +11,8 @@ mod regex;
 mod savetxt;
 
 pub use self::regex::fromregex_str;
+#[doc(hidden)]
+pub use genfromtxt::genfromtxt_str_general;
 pub use genfromtxt::{
     genfromtxt_bytes, genfromtxt_path, genfromtxt_str, ColumnKey, GenFromTxt, GenFromTxtOptions,
     Names,
