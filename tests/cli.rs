@@ -573,3 +573,50 @@ fn dtconvert_npy_to_text_as_savetxt() {
     );
     assert!(!txt.exists());
 }
+
+/// `--bytes INDEX`: the record's bytes are the file's bytes at the reported offset, and an
+/// index past the end is a bad argument (exit 2) that says how many records there are.
+#[test]
+fn bytes_view_of_one_record() {
+    let path = fixture("raw/medkit_radar.bin");
+    let file = std::fs::read(&path).unwrap();
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let o = dtinspect(&[
+        path.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--bytes",
+        "3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let at = v["file_offset"].as_u64().unwrap() as usize;
+    assert_eq!(at, 3 * 4120);
+    let mut hex = String::new();
+    for span in v["spans"].as_array().unwrap() {
+        assert_eq!(span["offset"].as_u64().unwrap() as usize * 2, hex.len());
+        hex.push_str(span["hex"].as_str().unwrap());
+    }
+    let want: String = file[at..at + 4120]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hex, want);
+    assert_eq!(
+        v["spans"][0]["value"],
+        serde_json::json!(1_700_000_000_750u64)
+    );
+    let o = dtinspect(&[path.to_str().unwrap(), "--dtype", &spec, "--bytes", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the array has 4 records (indices 0 to 3)"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -93,6 +93,10 @@ struct FileArgs {
     #[arg(long, value_name = "N")]
     head: Option<usize>,
 
+    /// Show record INDEX (flat, C order) as a hexdump with every field's bytes labelled
+    #[arg(long, value_name = "INDEX")]
+    bytes: Option<usize>,
+
     /// Print JSON (the keys are a stable contract) instead of tables
     #[arg(long)]
     json: bool,
@@ -175,7 +179,7 @@ fn inspect_file(
                 h.header_len
             ),
             info,
-            &view,
+            (&view, 0),
             args,
             style,
         );
@@ -215,7 +219,7 @@ fn inspect_file(
         out,
         &format!("{shown} (raw dump)"),
         info,
-        &view,
+        (&view, 0),
         args,
         style,
     )
@@ -254,7 +258,7 @@ fn inspect_npz(
             json.version = Some(version_text(h.version));
             json.header_len = Some(h.header_len);
             let title = format!("{shown} member {:?} (stored)", info.name);
-            return print_array(out, &title, json, &view, args, style);
+            return print_array(out, &title, json, (&view, 0), args, style);
         }
         let Member::Array(h, array) = z.load(key).map_err(ctx)? else {
             return Err(CliError::input(format!(
@@ -269,7 +273,14 @@ fn inspect_npz(
         json.version = Some(version_text(h.version));
         json.header_len = Some(h.header_len);
         let title = format!("{shown} member {:?} (deflated)", info.name);
-        return print_array(out, &title, json, &view, args, style);
+        return print_array(
+            out,
+            &title,
+            json,
+            (&view, h.data_offset as u64),
+            args,
+            style,
+        );
     }
     let members: Vec<npz::MemberInfo> = z.members().to_vec();
     let mut rows = Vec::with_capacity(members.len());
@@ -392,14 +403,56 @@ fn version_text(v: npy::Version) -> String {
     format!("{a}.{b}")
 }
 
+/// `base`: where the view's buffer starts in the file (0 for a mapped file, whose view
+/// covers it all).
 fn print_array(
     out: &mut dyn Write,
     title: &str,
     mut info: ArrayJson,
-    view: &dtkit::ArrayView<'_>,
+    (view, base): (&dtkit::ArrayView<'_>, u64),
     args: &FileArgs,
     style: Style,
 ) -> Result<(), CliError> {
+    if let Some(index) = args.bytes {
+        let n = view.len();
+        if index >= n {
+            return Err(CliError::input(format!(
+                "--bytes {index}: the array has {n} records (indices 0 to {})",
+                n.saturating_sub(1)
+            )));
+        }
+        // The flat index in C order, as NumPy's `a.flat[index]`.
+        let mut idx = vec![0usize; view.ndim()];
+        let mut rest = index;
+        for (k, &d) in view.shape().iter().enumerate().rev() {
+            idx[k] = rest % d;
+            rest /= d;
+        }
+        let record = view.element_bytes(&idx)?;
+        let file_offset = base + view.layout().byte_offset(&idx)? as u64;
+        if args.json {
+            let spans = inspect::bytes::spans(view.dtype(), record);
+            let json = inspect::bytes::RecordBytes {
+                index,
+                file_offset,
+                itemsize: record.len(),
+                spans,
+            };
+            serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::from)?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{}", style.bold(title))?;
+            inspect::bytes::write_record_bytes(
+                out,
+                view.dtype(),
+                record,
+                index,
+                file_offset,
+                style,
+            )?;
+        }
+        return Ok(());
+    }
     if args.json {
         if let Some(n) = args.head {
             info = info.with_head(view, n);

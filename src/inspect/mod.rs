@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+pub mod bytes;
 pub mod raw;
 
 use serde::Serialize;
