@@ -308,18 +308,18 @@ fn dtconvert_npy_round_trips_numpy_files_byte_for_byte() {
 #[test]
 fn dtconvert_refuses_what_it_cannot_do_yet() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.jsonl");
-    // (JSON lines output is not implemented yet.)
+    let out = dir.path().join("x.npy");
+    // JSON lines are an output only.
     let bin = fixture("raw/medkit_radar.bin");
     let o = dtconvert(&[
         bin.to_str().unwrap(),
         out.to_str().unwrap(),
-        "--dtype",
-        "u1",
+        "--from",
+        "jsonl",
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("json lines are not yet"),
+        stderr(&o).contains("JSON lines are an output only"),
         "{}",
         stderr(&o)
     );
@@ -618,5 +618,93 @@ fn bytes_view_of_one_record() {
         stderr(&o).contains("the array has 4 records (indices 0 to 3)"),
         "{}",
         stderr(&o)
+    );
+}
+
+/// In a real pseudo-terminal (util-linux `script`), dtinspect colours its tables; piped,
+/// or with `NO_COLOR` set, it writes no escape codes at all.
+#[test]
+fn colour_only_on_a_terminal() {
+    let npy = fixture("npy/records_aligned.npy");
+    let cmd = format!(
+        "{} {} --head 2",
+        env!("CARGO_BIN_EXE_dtinspect"),
+        npy.display()
+    );
+    let in_pty = |no_color: bool| {
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        c.output()
+    };
+    let Ok(tty) = in_pty(false) else {
+        eprintln!("util-linux `script` is not installed: the terminal check is skipped");
+        return;
+    };
+    assert!(tty.status.success());
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(text.contains("\x1b[36mshape"), "{text:?}");
+    assert!(text.contains("\x1b[1m"), "bold table headers: {text:?}");
+    assert!(text.contains("0.2987455375084699"), "{text:?}");
+    let plain = in_pty(true).unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\x1b'));
+    let piped = Command::new(env!("CARGO_BIN_EXE_dtinspect"))
+        .args([npy.to_str().unwrap(), "--head", "2"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains('\x1b'));
+}
+
+/// `.jsonl` output: one record a line, fields in declaration order, encoded as the JSON
+/// `values` of dtinspect; a 2-D array gives a row a line; `--field` picks fields.
+#[test]
+fn dtconvert_writes_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture("raw/medkit_radar.bin");
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let out = dir.path().join("radar.jsonl");
+    let o = dtconvert(&[
+        bin.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--field",
+        "time",
+        "--field",
+        "position.region_ID",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[1], r#"{"time":1700000000250,"region_ID":1001}"#);
+    let out = dir.path().join("f.jsonl");
+    let o = dtconvert(&[
+        fixture("npy/f4_fortran.npy").to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "[0.0,1.0,2.0]\n[3.0,4.0,5.0]\n"
+    );
+    let out = dir.path().join("d.jsonl");
+    let o = dtconvert(&[
+        fixture("npy/datetimes.npy").to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "\"2023-11-14T22:13:20.000\"\n\"NaT\"\n"
     );
 }

@@ -125,6 +125,28 @@ struct Cli {
     /// .npz output: deflate members like np.savez_compressed (on every core)
     #[arg(long)]
     compress: bool,
+    /// Keep only this field (repeatable; dotted paths for nested fields). One field gives
+    /// an array of that field, several a record of them
+    #[arg(long, value_name = "PATH")]
+    field: Vec<String>,
+
+    /// Output memory order
+    #[arg(long, value_enum, default_value = "keep", ignore_case = true)]
+    out_order: OutOrder,
+
+    /// Raw input: array shape (one dimension may be -1)
+    #[arg(
+        long,
+        value_name = "D0,D1,..",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    shape: Option<Vec<isize>>,
+
+    /// Raw input: memory order
+    #[arg(long, value_enum, default_value = "C", ignore_case = true)]
+    order: InOrder,
+
     /// No progress output
     #[arg(long)]
     quiet: bool,
@@ -139,7 +161,20 @@ enum Kind {
     Raw,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutOrder {
+    Keep,
+    C,
+    F,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum InOrder {
+    C,
+    F,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum EncodingArg {
     #[value(name = "utf-8", alias = "utf8")]
     Utf8,
@@ -194,18 +229,20 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if from == Kind::Jsonl || to == Kind::Jsonl {
+    if from == Kind::Jsonl {
         return Err(CliError::input(
-            format!(
-                "converting {from:?} to {to:?} is not available in this version: dtconvert \
-                 reads and writes raw dumps, text, .npy and .npz (JSON lines are not yet \
-                 supported) \
-                 (use --from / --to to force a kind)"
-            )
-            .to_lowercase(),
+            "JSON lines are an output only: dtconvert reads raw dumps, text, .npy and .npz \
+             (use --from to force one of them)",
         ));
     }
-    if from != Kind::Raw || matches!(to, Kind::Npz | Kind::Text) {
+    if from != Kind::Raw
+        || matches!(to, Kind::Npz | Kind::Text)
+        || !cli.field.is_empty()
+        || cli.out_order != OutOrder::Keep
+        || cli.shape.is_some()
+        || cli.order != InOrder::C
+        || to == Kind::Jsonl
+    {
         return convert_arrays(cli, from, to);
     }
     let Some(spec) = &cli.dtype else {
@@ -412,8 +449,11 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 dtype: inspect::parse_cli_spec(spec, cli.align)?,
                 offset: cli.offset,
                 count: cli.count,
-                shape: None,
-                order: Order::C,
+                shape: cli.shape.clone(),
+                order: match cli.order {
+                    InOrder::C => Order::C,
+                    InOrder::F => Order::F,
+                },
                 allow_trailing: cli.allow_trailing,
             };
             sources.push((
@@ -431,6 +471,40 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
     }
     if let (Some(name), [(n, _)]) = (&cli.name, &mut sources[..]) {
         n.clone_from(name);
+    }
+    // Field selection and memory order, before the byte order.
+    if !cli.field.is_empty() || cli.out_order != OutOrder::Keep {
+        let mut picked = Vec::with_capacity(sources.len());
+        for (name, src) in sources {
+            let view = src.view();
+            let selected = match cli.field.as_slice() {
+                [] => None,
+                [one] => Some(
+                    view.field(one)
+                        .map_err(ctx)?
+                        .to_contiguous(Order::C)
+                        .map_err(ctx)?,
+                ),
+                many => {
+                    let names: Vec<&str> = many.iter().map(String::as_str).collect();
+                    Some(view.extract_fields(&names).map_err(ctx)?)
+                }
+            };
+            let current = selected.as_ref().map_or_else(|| src.view(), Array::view);
+            let reordered = match cli.out_order {
+                OutOrder::Keep => None,
+                OutOrder::C if current.flags().c_contiguous => None,
+                OutOrder::F if current.flags().f_contiguous && current.ndim() > 1 => None,
+                OutOrder::C => Some(current.to_contiguous(Order::C).map_err(ctx)?),
+                OutOrder::F => Some(current.to_contiguous(Order::F).map_err(ctx)?),
+            };
+            let out = match (reordered, selected) {
+                (Some(a), _) | (None, Some(a)) => Source::Owned(a),
+                (None, None) => src,
+            };
+            picked.push((name, out));
+        }
+        sources = picked;
     }
     let order = target_order(cli.byteorder);
     let mut outputs: Vec<(String, Source)> = Vec::with_capacity(sources.len());
@@ -477,6 +551,12 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
             let view = outputs[0].1.view();
             dtkit::atomic::write_file(&cli.output, |out| match to {
                 Kind::Npy => npy::write(&view, out),
+                Kind::Jsonl => {
+                    let mut w = std::io::BufWriter::new(out);
+                    inspect::raw::write_jsonl(&mut w, &view)?;
+                    std::io::Write::flush(&mut w)?;
+                    Ok(())
+                }
                 _ => view.write_to(out),
             })
             .map_err(ctx)?;

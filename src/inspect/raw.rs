@@ -150,7 +150,11 @@ pub fn value_json(v: &Value) -> serde_json::Value {
                 .unwrap_or(f64::from(*f)),
         ),
         Value::Complex(re, im) => J::Array(vec![float_json(*re), float_json(*im)]),
-        Value::DateTime(t, _) | Value::TimeDelta(t, _) => t.map_or(J::from("NaT"), J::from),
+        // Dates as NumPy prints them (ISO 8601), durations as counts of their unit.
+        Value::DateTime(t, u) => t.map_or(J::from("NaT"), |t| {
+            J::from(crate::datetime::format_datetime(t, *u))
+        }),
+        Value::TimeDelta(t, _) => t.map_or(J::from("NaT"), J::from),
         // Bytes map one-to-one onto Latin-1 characters, so nothing is lost.
         Value::Bytes(b) | Value::Void(b) => J::String(b.iter().map(|&c| c as char).collect()),
         Value::Str(s) => J::String(s.clone()),
@@ -162,6 +166,48 @@ pub fn value_json(v: &Value) -> serde_json::Value {
                 .collect(),
         ),
         Value::Array(items) => J::Array(items.iter().map(value_json).collect()),
+    }
+}
+
+/// JSON lines: one line per element along the first axis (a record as an object, a row of
+/// a plain array as a list, nested for more dimensions); a 0-d array is one line.
+///
+/// # Errors
+/// Write errors.
+pub fn write_jsonl(out: &mut dyn std::io::Write, view: &ArrayView<'_>) -> std::io::Result<()> {
+    let shape = view.shape().to_vec();
+    let per: usize = shape.iter().skip(1).product();
+    let mut values = view.values();
+    let lines = if shape.is_empty() { 1 } else { shape[0] };
+    for _ in 0..lines {
+        let flat: Vec<serde_json::Value> = values
+            .by_ref()
+            .take(if shape.is_empty() { 1 } else { per })
+            .map(|v| value_json(&v))
+            .collect();
+        let line = if shape.len() <= 1 {
+            flat.into_iter().next().unwrap_or(serde_json::Value::Null)
+        } else {
+            nest_json(flat, &shape[1..])
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Flat values in C order as nested lists of `shape`.
+fn nest_json(flat: Vec<serde_json::Value>, shape: &[usize]) -> serde_json::Value {
+    match shape {
+        [] | [_] => serde_json::Value::Array(flat),
+        [_, rest @ ..] => {
+            let per: usize = rest.iter().product::<usize>().max(1);
+            let mut it = flat.into_iter();
+            let rows = (0..shape[0])
+                .map(|_| nest_json(it.by_ref().take(per).collect(), rest))
+                .collect();
+            serde_json::Value::Array(rows)
+        }
     }
 }
 
