@@ -45,17 +45,31 @@ pub fn write_file_durable(
     write_file_with(path, true, write)
 }
 
+/// A temporary file in `path`'s directory, to be renamed onto `path` when complete. It
+/// gets the permissions of the file it replaces, or those of any new file (0666 less the
+/// umask), not a temporary file's private 0600.
+pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = dir_of(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dtkit-").suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    builder
+        .tempfile_in(&dir)
+        .map_err(|e| with_path(e, "cannot create a temporary file in", &dir))
+}
+
 fn write_file_with(
     path: &Path,
     durable: bool,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
     let dir = dir_of(path);
-    let tmp = tempfile::Builder::new()
-        .prefix(".dtkit-")
-        .suffix(".part")
-        .tempfile_in(&dir)
-        .map_err(|e| with_path(e, "cannot create a temporary file in", &dir))?;
+    let tmp = temp_beside(path)?;
     let mut out = BufWriter::with_capacity(1 << 20, tmp);
     write(&mut out)?;
     let tmp = out
@@ -79,6 +93,29 @@ fn write_file_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A new file has the usual permissions (not the temporary file's 0600), and a
+    /// replaced file keeps its own.
+    #[cfg(unix)]
+    #[test]
+    fn permissions_are_those_of_a_normal_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("new.bin");
+        write_file(&p, |w| Ok(w.write_all(b"x")?)).unwrap();
+        let plain = std::fs::File::create(dir.path().join("plain")).unwrap();
+        let want = plain.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            want
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_file(&p, |w| Ok(w.write_all(b"y")?)).unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
 
     #[test]
     fn failure_leaves_the_old_file_and_no_temporary() {

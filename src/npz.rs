@@ -396,14 +396,7 @@ impl NpzWriter {
     /// # Errors
     /// I/O errors creating the temporary file.
     pub fn create(path: &Path, compress: bool) -> Result<NpzWriter> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".dtkit-")
-            .suffix(".part")
-            .tempfile_in(&dir)?;
+        let tmp = crate::atomic::temp_beside(path)?;
         Ok(NpzWriter {
             out: std::io::BufWriter::with_capacity(1 << 20, tmp),
             target: path.to_path_buf(),

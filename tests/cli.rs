@@ -708,3 +708,46 @@ fn dtconvert_writes_json_lines() {
         "\"2023-11-14T22:13:20.000\"\n\"NaT\"\n"
     );
 }
+
+/// Shell completions and man pages come from the clap definitions; an unknown shell is a
+/// bad argument.
+#[test]
+fn completions_and_man_pages() {
+    for (tool, run) in [
+        ("dtinspect", dtinspect as fn(&[&str]) -> Output),
+        ("dtconvert", dtconvert),
+    ] {
+        for shell in ["bash", "zsh", "fish"] {
+            let o = run(&["--completions", shell]);
+            assert!(o.status.success(), "{tool} {shell}: {}", stderr(&o));
+            assert!(stdout(&o).contains(tool));
+        }
+        let o = run(&["--man"]);
+        assert!(o.status.success());
+        assert!(
+            stdout(&o).contains(&format!(".TH {tool} 1")),
+            "{}",
+            stdout(&o)
+        );
+        let o = run(&["--completions", "cmd.exe"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("unknown shell"));
+    }
+}
+
+/// `--progress` draws on stderr even off a terminal; `--quiet` draws nothing; the output
+/// is the same either way.
+#[test]
+fn progress_on_request_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("npy/radar.npy");
+    let a = dir.path().join("a.bin");
+    let o = dtconvert(&[input.to_str().unwrap(), a.to_str().unwrap(), "--progress"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("writing"), "{}", stderr(&o));
+    let b = dir.path().join("b.bin");
+    let o = dtconvert(&[input.to_str().unwrap(), b.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success());
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}

@@ -239,6 +239,11 @@ macro_rules! read_ops {
             self.layout.len()
         }
 
+        /// Bytes of the elements (NumPy's `nbytes`: elements × item size).
+        pub fn nbytes(&self) -> usize {
+            self.layout.len() * self.dtype().itemsize()
+        }
+
         /// True when there are no elements.
         pub fn is_empty(&self) -> bool {
             self.layout.is_empty()

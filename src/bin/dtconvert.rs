@@ -1,8 +1,7 @@
-//! `dtconvert`: move records between raw dumps, text, `.npy` and `.npz`.
+//! `dtconvert`: move records between raw dumps, text, `.npy`, `.npz` and JSON lines.
 //!
-//! This version converts raw dumps to raw dumps: select records (`--offset`, `--count`),
-//! change their byte order (`--byteorder`), streamed in bounded memory and written
-//! atomically (a temporary file beside OUTPUT, renamed when complete).
+//! A thin front end over the library: select records, fields, byte and memory order, and
+//! write atomically (a temporary file beside OUTPUT, renamed when complete).
 //! Exit codes (shared/CLI.md): 0 success, 2 bad arguments or bad input, 1 other failures.
 
 use std::fs::File;
@@ -16,8 +15,8 @@ use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
 use dtkit::text::{
-    decode, fromregex_str, genfromtxt_str, loadtxt_path, savetxt_path, Encoding, Fmt,
-    GenFromTxtOptions, LoadTxtOptions, Names, SaveTxtOptions,
+    decode, fromregex_str, genfromtxt_str, loadtxt_path, loadtxt_reader_sized, savetxt_path,
+    Encoding, Fmt, GenFromTxtOptions, LoadTxtOptions, Names, SaveTxtOptions,
 };
 use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
@@ -36,7 +35,13 @@ Examples:
   One member of an archive, made native:
     dtconvert data.npz x.npy --member x --byteorder native
   Keep the first 1000 records:
-    dtconvert dump.bin head.bin --dtype @formats/kitti_velodyne.dtype --count 1000";
+    dtconvert dump.bin head.bin --dtype @formats/kitti_velodyne.dtype --count 1000
+  One field of the records, and records as JSON lines:
+    dtconvert fixtures/raw/medkit_radar.bin az.npy --dtype @formats/medkit_radar.dtype --field position.az
+    dtconvert data.npy data.jsonl
+  Shell completions and the man page:
+    dtconvert --completions zsh > _dtconvert
+    dtconvert --man > dtconvert.1";
 
 #[derive(Parser, Debug)]
 #[command(name = "dtconvert", version, about = "Convert structured binary data between raw dumps, text, .npy and .npz", after_help = EXAMPLES)]
@@ -146,6 +151,11 @@ struct Cli {
     /// Raw input: memory order
     #[arg(long, value_enum, default_value = "C", ignore_case = true)]
     order: InOrder,
+
+    /// A progress bar on stderr even when it is not a terminal (on a terminal it is shown
+    /// for long conversions anyway)
+    #[arg(long, conflicts_with = "quiet")]
+    progress: bool,
 
     /// No progress output
     #[arg(long)]
@@ -285,6 +295,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     } else {
         None
     };
+    let bar = inspect::shell::progress(Some(nbytes), "converting", cli.quiet, cli.progress);
     dtkit::atomic::write_file(&cli.output, |out| {
         if let Some(h) = &header {
             out.write_all(h)?;
@@ -293,10 +304,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             let (mut buf, _) = chunk?.into_parts();
             plan.apply(buf.as_bytes_mut())?;
             out.write_all(buf.as_bytes())?;
+            bar.inc(buf.len() as u64);
         }
         Ok(())
     })
     .map_err(|e| CliError::from(e).context(&shown))?;
+    bar.finish_and_clear();
     if !cli.quiet {
         eprintln!(
             "dtconvert: wrote {} records of {} ({} bytes) to {}",
@@ -437,7 +450,23 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 };
                 genfromtxt_str(&text, &gen).map_err(ctx)?.data
             } else {
-                loadtxt_path(&cli.input, &options).map_err(ctx)?
+                let file = File::open(&cli.input)
+                    .map_err(|e| CliError::io("cannot open", &cli.input, e))?;
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                if cli.input.extension().is_some_and(|e| e == "gz") {
+                    loadtxt_path(&cli.input, &options).map_err(ctx)?
+                } else {
+                    let bar = inspect::shell::progress(
+                        Some(size),
+                        "reading text",
+                        cli.quiet,
+                        cli.progress,
+                    );
+                    let a =
+                        loadtxt_reader_sized(bar.wrap_read(file), &options, size).map_err(ctx)?;
+                    bar.finish_and_clear();
+                    a
+                }
             };
             sources.push(("arr_0".to_owned(), Source::Owned(array)));
         }
@@ -519,11 +548,17 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
     }
     match to {
         Kind::Npz => {
+            let total: u64 = outputs.iter().map(|(_, s)| s.view().nbytes() as u64).sum();
+            let bar =
+                inspect::shell::progress(Some(total), "writing .npz", cli.quiet, cli.progress);
             let mut w = NpzWriter::create(&cli.output, cli.compress)?;
             for (name, src) in &outputs {
+                bar.set_message(format!("member {name}"));
                 w.add(name, &src.view())?;
+                bar.inc(src.view().nbytes() as u64);
             }
             w.finish()?;
+            bar.finish_and_clear();
         }
         Kind::Text => {
             let view = outputs[0].1.view();
@@ -549,15 +584,21 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
         }
         _ => {
             let view = outputs[0].1.view();
-            dtkit::atomic::write_file(&cli.output, |out| match to {
-                Kind::Npy => npy::write(&view, out),
-                Kind::Jsonl => {
-                    let mut w = std::io::BufWriter::new(out);
-                    inspect::raw::write_jsonl(&mut w, &view)?;
-                    std::io::Write::flush(&mut w)?;
-                    Ok(())
+            let total = (to != Kind::Jsonl).then_some(view.nbytes() as u64);
+            let bar = inspect::shell::progress(total, "writing", cli.quiet, cli.progress);
+            dtkit::atomic::write_file(&cli.output, |out| {
+                let mut out = bar.wrap_write(out);
+                let out: &mut dyn std::io::Write = &mut out;
+                match to {
+                    Kind::Npy => npy::write(&view, out),
+                    Kind::Jsonl => {
+                        let mut w = std::io::BufWriter::new(out);
+                        inspect::raw::write_jsonl(&mut w, &view)?;
+                        std::io::Write::flush(&mut w)?;
+                        Ok(())
+                    }
+                    _ => view.write_to(out),
                 }
-                _ => view.write_to(out),
             })
             .map_err(ctx)?;
         }
@@ -570,6 +611,11 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    use clap::CommandFactory;
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(r) = inspect::shell::extras(Cli::command(), &args, &mut io::stdout().lock()) {
+        return CliError::finish("dtconvert", r);
+    }
     let cli = Cli::parse();
     CliError::finish("dtconvert", run(&cli))
 }

@@ -23,7 +23,15 @@ Examples:
     dtinspect dtype @formats/medkit_radar.dtype
   Inspect a raw dump of records, skipping a 16-byte header:
     dtinspect dump.bin --dtype '<f4,<f4,<f4,<f4' --offset 16
-    dtinspect matrix.bin --dtype '>f8' --shape 3,-1 --order F --json";
+    dtinspect matrix.bin --dtype '>f8' --shape 3,-1 --order F --json
+  One record's bytes, each labelled with its field, and the first records as a table:
+    dtinspect fixtures/raw/medkit_radar.bin --dtype @formats/medkit_radar.dtype --bytes 2
+    dtinspect fixtures/npy/records_aligned.npy --head 5
+  Every member of an archive, with sizes and compression ratios:
+    dtinspect data.npz
+  Shell completions and the man page:
+    dtinspect --completions bash > /etc/bash_completion.d/dtinspect
+    dtinspect --man > dtinspect.1";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -466,6 +474,11 @@ fn print_array(
 }
 
 fn main() -> ExitCode {
+    use clap::CommandFactory;
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(r) = inspect::shell::extras(Cli::command(), &args, &mut io::stdout().lock()) {
+        return CliError::finish("dtinspect", r);
+    }
     let cli = Cli::parse();
     let stdout = io::stdout();
     let style = Style::for_terminal(stdout.is_terminal());

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 pub mod bytes;
 pub mod raw;
+pub mod shell;
 
 use serde::Serialize;
 

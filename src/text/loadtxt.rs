@@ -744,6 +744,19 @@ pub fn loadtxt_reader(reader: impl Read, options: &LoadTxtOptions) -> Result<Arr
     reader_blocks(reader, options, BLOCK, None)
 }
 
+/// [`loadtxt_reader`] for an input of a known size (a file's), which lets the output be
+/// allocated once.
+///
+/// # Errors
+/// As [`loadtxt_reader`].
+pub fn loadtxt_reader_sized(
+    reader: impl Read,
+    options: &LoadTxtOptions,
+    size: u64,
+) -> Result<Array> {
+    reader_blocks(reader, options, BLOCK, Some(size))
+}
+
 /// [`loadtxt_reader`] reading `block` bytes at a time, so that tests can cut the input
 /// anywhere.
 #[doc(hidden)]
