@@ -751,3 +751,54 @@ fn progress_on_request_only() {
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
+
+/// `--plot`: a line chart or a heatmap in the terminal, a PNG image for a `.png` path;
+/// records, text and other extensions are bad arguments.
+#[test]
+fn plots_in_the_terminal_and_as_png() {
+    let bin = fixture("raw/medkit_radar.bin");
+    let spec = format!(
+        "@{}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/medkit_radar.dtype")
+            .display()
+    );
+    let base = [bin.to_str().unwrap(), "--dtype", spec.as_str()];
+    let with = |extra: &[&str]| dtinspect(&[&base[..], extra].concat());
+    let o = with(&["--field", "position.az", "--plot"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("0.5 ┤") && stdout(&o).contains("4 values"),
+        "{}",
+        stdout(&o)
+    );
+    let o = with(&["--field", "samples", "--plot"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("4 x 2048 values shown as"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains('\x1b'), "no colour when piped");
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("s.png");
+    let o = with(&["--field", "samples", "--plot", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&png)
+        .unwrap()
+        .starts_with(b"\x89PNG\r\n\x1a\n"));
+    for (extra, want) in [
+        (
+            &["--plot"][..],
+            "is not one: pick a numeric field with --field",
+        ),
+        (
+            &["--field", "samples", "--plot", "s.jpg"][..],
+            "give a path ending in .png",
+        ),
+    ] {
+        let o = with(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    }
+}

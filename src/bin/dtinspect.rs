@@ -27,6 +27,9 @@ Examples:
   One record's bytes, each labelled with its field, and the first records as a table:
     dtinspect fixtures/raw/medkit_radar.bin --dtype @formats/medkit_radar.dtype --bytes 2
     dtinspect fixtures/npy/records_aligned.npy --head 5
+  Plot a field in the terminal (a line, or a heatmap for 2-D data), or as a PNG image:
+    dtinspect fixtures/raw/medkit_radar.bin --dtype @formats/medkit_radar.dtype --field samples --plot
+    dtinspect fixtures/raw/medkit_radar.bin --dtype @formats/medkit_radar.dtype --field samples --plot samples.png
   Every member of an archive, with sizes and compression ratios:
     dtinspect data.npz
   Shell completions and the man page:
@@ -104,6 +107,12 @@ struct FileArgs {
     /// Show record INDEX (flat, C order) as a hexdump with every field's bytes labelled
     #[arg(long, value_name = "INDEX")]
     bytes: Option<usize>,
+
+    /// Draw a numeric field (pick it with --field): a line chart for 1-D data, a heatmap
+    /// for 2-D data, in the terminal; or a PNG image with axes and a colour bar when a
+    /// .png path is given
+    #[arg(long, value_name = "FILE.png", num_args = 0..=1, default_missing_value = "")]
+    plot: Option<String>,
 
     /// Print JSON (the keys are a stable contract) instead of tables
     #[arg(long)]
@@ -421,6 +430,55 @@ fn print_array(
     args: &FileArgs,
     style: Style,
 ) -> Result<(), CliError> {
+    if let Some(target) = &args.plot {
+        let (values, shape) = inspect::plot::numbers(view)?;
+        if target.is_empty() {
+            let size = |var: &str, default: usize| {
+                std::env::var(var)
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .filter(|&v| v >= 10)
+                    .unwrap_or(default)
+            };
+            let (width, height) = (size("COLUMNS", 80), size("LINES", 24));
+            writeln!(out, "{}", style.bold(title))?;
+            match shape.as_slice() {
+                [h, w] => inspect::plot::heatmap(
+                    out,
+                    &values,
+                    (*h, *w),
+                    width,
+                    height.saturating_sub(6),
+                    style.is_color(),
+                )?,
+                _ => inspect::plot::line_chart(
+                    out,
+                    &values,
+                    width,
+                    height.saturating_sub(8).clamp(4, 16),
+                )?,
+            }
+        } else {
+            let path = std::path::Path::new(target);
+            if !path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+            {
+                return Err(CliError::input(format!(
+                    "--plot writes PNG images: give a path ending in .png, not {target:?}"
+                )));
+            }
+            let png = inspect::plot::png(&values, &shape)?;
+            dtkit::atomic::write_file(path, |w| Ok(w.write_all(&png)?))?;
+            writeln!(
+                out,
+                "wrote a {} plot of {} values to {target}",
+                if shape.len() == 2 { "heatmap" } else { "line" },
+                values.len()
+            )?;
+        }
+        return Ok(());
+    }
     if let Some(index) = args.bytes {
         let n = view.len();
         if index >= n {

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 pub mod bytes;
+pub mod plot;
 pub mod raw;
 pub mod shell;
 
@@ -258,6 +259,11 @@ impl Style {
         Style {
             color: is_terminal && !no_color,
         }
+    }
+
+    /// Whether escape codes are written.
+    pub fn is_color(&self) -> bool {
+        self.color
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
