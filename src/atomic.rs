@@ -45,6 +45,22 @@ pub fn write_file_durable(
     write_file_with(path, true, write)
 }
 
+/// [`write_file`] for writers that go back to change what they wrote (a header whose
+/// record count is known at the end): `write` gets the temporary file itself.
+///
+/// # Errors
+/// As [`write_file`].
+pub fn write_file_seekable(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
+    let mut tmp = temp_beside(path)?;
+    write(tmp.as_file_mut())?;
+    tmp.persist(path)
+        .map_err(|e| with_path(e.error, "cannot rename into", path))?;
+    Ok(())
+}
+
 /// A temporary file in `path`'s directory, to be renamed onto `path` when complete. It
 /// gets the permissions of the file it replaces, or those of any new file (0666 less the
 /// umask), not a temporary file's private 0600.

@@ -802,3 +802,81 @@ fn plots_in_the_terminal_and_as_png() {
         assert!(stderr(&o).contains(want), "{}", stderr(&o));
     }
 }
+
+/// Text to `.npy` is streamed (the header rewritten at the end, the data moved when the
+/// final shape's header has another length): the file is the one `np.save` writes of the
+/// in-memory result, for squeezed shapes too; and a bad value still leaves no output.
+#[test]
+fn text_to_npy_streamed_matches_the_in_memory_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = String::new();
+    for i in 0..200_000 {
+        big.push_str(&format!("{i} {} -{}\n", i % 7, i % 11));
+    }
+    let long_header_dtype = format!(
+        "[{}]",
+        (0..12)
+            .map(|k| format!("('a_rather_long_field_name_{k}','<f8')"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let wide_row: String = (0..12).map(|k| k.to_string()).collect::<Vec<_>>().join(" ") + "\n";
+    for (name, text, dtype) in [
+        ("column", "1\n2\n3\n".to_owned(), "f8".to_owned()),
+        ("row", "1 2 3\n".to_owned(), "f8".to_owned()),
+        ("one", "5\n".to_owned(), "f8".to_owned()),
+        ("empty", String::new(), "f8".to_owned()),
+        ("big", big.clone(), "<i4".to_owned()),
+        ("record", wide_row, long_header_dtype),
+        // One record of this dtype is a 0-d array whose header is 64 bytes shorter than
+        // the placeholder's: the data moves.
+        (
+            "shrinking_header",
+            "1.5\n".to_owned(),
+            format!("[('{}','<f8')]", "x".repeat(32)),
+        ),
+    ] {
+        let input = dir.path().join(format!("{name}.txt"));
+        std::fs::write(&input, &text).unwrap();
+        let out = dir.path().join(format!("{name}.npy"));
+        let o = dtconvert(&[
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--dtype",
+            &dtype,
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let opts = dtkit::text::LoadTxtOptions {
+            dtype: dtkit::DType::parse(&dtype).unwrap(),
+            ..Default::default()
+        };
+        let a = dtkit::text::loadtxt_str(&text, &opts).unwrap();
+        let mut want = Vec::new();
+        dtkit::npy::write(&a.view(), &mut want).unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), want, "{name}");
+    }
+    let input = dir.path().join("bad.txt");
+    std::fs::write(&input, format!("{big}1 x 2\n")).unwrap();
+    let out = dir.path().join("bad.npy");
+    let o = dtconvert(&[
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--dtype",
+        "<i4",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 200001"), "{}", stderr(&o));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".dtkit-"))
+            .count(),
+        0
+    );
+}

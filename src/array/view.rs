@@ -80,7 +80,19 @@ impl AlignedBuf {
     /// the buffer is left as it is and grows when written).
     pub(crate) fn reserve(&mut self, additional: usize) {
         let want = self.len.saturating_add(additional);
-        if want > self.capacity() {
+        if want <= self.capacity() {
+            return;
+        }
+        if want >= ANON_THRESHOLD {
+            // Room in an anonymous map costs nothing until written; when the system
+            // refuses the map, the reservation is dropped (the buffer grows when written).
+            if let Ok(mut map) = memmap2::MmapMut::map_anon(want) {
+                #[cfg(target_os = "linux")]
+                let _ = map.advise(memmap2::Advice::HugePage);
+                map[..self.len].copy_from_slice(self.as_bytes());
+                self.storage = Storage::Anon(map);
+            }
+        } else {
             self.regrow(want);
         }
     }

@@ -37,13 +37,15 @@ pub fn numbers(view: &ArrayView<'_>) -> Result<(Vec<f64>, Vec<usize>)> {
             Value::UInt(u) => u as f64,
             Value::Float(f) => f,
             Value::Float32(f) => f64::from(f),
-            other => return Err(Error::new(
-                ErrorKind::Argument,
-                format!(
+            other => {
+                return Err(Error::new(
+                    ErrorKind::Argument,
+                    format!(
                     "--plot draws numbers, and {} is not one: pick a numeric field with --field",
                     kind_name(&other)
                 ),
-            )),
+                ))
+            }
         });
     }
     Ok((out, shape))

@@ -697,6 +697,14 @@ fn shape_result(
     rows: usize,
     ncols: Option<usize>,
 ) -> Result<Array> {
+    let shape = result_shape(options, rows, ncols);
+    let layout = Layout::contiguous(options.dtype.clone(), &shape, Order::C)?;
+    Array::from_parts(buf, layout)
+}
+
+/// The shape of `rows` rows (of `ncols` columns for a plain dtype), as NumPy's reader
+/// makes it, then `ndmin`.
+fn result_shape(options: &LoadTxtOptions, rows: usize, ncols: Option<usize>) -> Vec<usize> {
     let structured = options.dtype.has_fields();
     // Shape as NumPy's reader, then ndmin.
     let mut shape: Vec<usize> = if structured {
@@ -723,8 +731,7 @@ fn shape_result(
             };
         }
     }
-    let layout = Layout::contiguous(options.dtype.clone(), &shape, Order::C)?;
-    Array::from_parts(buf, layout)
+    shape
 }
 
 /// `np.loadtxt` on bytes, decoded with [`LoadTxtOptions::encoding`].
@@ -742,6 +749,43 @@ pub fn loadtxt_bytes(bytes: &[u8], options: &LoadTxtOptions) -> Result<Array> {
 /// As [`loadtxt_bytes`], and I/O errors.
 pub fn loadtxt_reader(reader: impl Read, options: &LoadTxtOptions) -> Result<Array> {
     reader_blocks(reader, options, BLOCK, None)
+}
+
+/// `np.loadtxt` on a reader, handing the records to `sink` block by block instead of
+/// keeping them: memory stays at a few blocks however large the input and the result.
+/// Each call gets whole records in `options.dtype` and C order (for a plain dtype, whole
+/// rows). Returns the shape of the whole result, as [`loadtxt_reader`] would give it.
+///
+/// Inputs the streaming reader does not take (quotes, converters, several or long comment
+/// markers) are loaded whole and handed over in one call.
+///
+/// # Errors
+/// As [`loadtxt_reader`], and the sink's errors (which stop the reading).
+pub fn loadtxt_each(
+    reader: impl Read,
+    options: &LoadTxtOptions,
+    size_hint: Option<u64>,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<Vec<usize>> {
+    options.validate()?;
+    match fast_stream_args(options) {
+        Some((comment, delimiter)) => {
+            let (_, rows, ncols) = stream(
+                reader,
+                options,
+                (comment, delimiter),
+                BLOCK,
+                size_hint,
+                Some(sink),
+            )?;
+            Ok(result_shape(options, rows, ncols))
+        }
+        None => {
+            let a = reader_blocks(reader, options, BLOCK, size_hint)?;
+            sink(a.buffer().as_bytes())?;
+            Ok(a.shape().to_vec())
+        }
+    }
 }
 
 /// [`loadtxt_reader`] for an input of a known size (a file's), which lets the output be
@@ -777,25 +821,12 @@ fn reader_blocks(
     size_hint: Option<u64>,
 ) -> Result<Array> {
     options.validate()?;
-    let comment = match options.comments.as_slice() {
-        [] => Some(None),
-        [c] if c.len() == 1 && c.is_ascii() => Some(Some(c.as_bytes()[0])),
-        _ => None,
-    };
-    let delimiter = match options.delimiter {
-        None => Some(None),
-        Some(d) if d.is_ascii() => Some(Some(d as u8)),
-        Some(_) => None,
-    };
-    match (comment, delimiter) {
-        (Some(comment), Some(delimiter))
-            if options.quotechar.is_none()
-                && options.converters.is_empty()
-                && !FORCE_GENERAL.with(std::cell::Cell::get) =>
-        {
-            stream(reader, options, comment, delimiter, block.max(1), size_hint)
+    match fast_stream_args(options) {
+        Some(args) => {
+            let (out, rows, ncols) = stream(reader, options, args, block.max(1), size_hint, None)?;
+            shape_result(options, out, rows, ncols)
         }
-        _ => {
+        None => {
             // Quotes (a record may span blocks), converters, long comment markers: the
             // general tokenizer on the whole text.
             let mut bytes = Vec::new();
@@ -803,6 +834,25 @@ fn reader_blocks(
             loadtxt_bytes(&bytes, options)
         }
     }
+}
+
+/// The comment byte and delimiter byte of the streaming fast path, or `None` when the
+/// options need the general tokenizer on the whole text.
+fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)> {
+    let comment = match options.comments.as_slice() {
+        [] => None,
+        [c] if c.len() == 1 && c.is_ascii() => Some(c.as_bytes()[0]),
+        _ => return None,
+    };
+    let delimiter = match options.delimiter {
+        None => None,
+        Some(d) if d.is_ascii() => Some(d as u8),
+        Some(_) => return None,
+    };
+    (options.quotechar.is_none()
+        && options.converters.is_empty()
+        && !FORCE_GENERAL.with(std::cell::Cell::get))
+    .then_some((comment, delimiter))
 }
 
 /// Bytes read and parsed at a time by [`loadtxt_reader`].
@@ -883,6 +933,9 @@ impl<R: Read> Blocks<R> {
     }
 }
 
+/// Where [`loadtxt_each`] hands the records of each block.
+type Sink<'a> = dyn FnMut(&[u8]) -> Result<()> + 'a;
+
 /// A block read and made ready for parsing by the reading thread.
 struct Prepared {
     block: AlignedBuf,
@@ -935,11 +988,13 @@ fn prepare<R: Read>(
 fn stream(
     reader: impl Read,
     options: &LoadTxtOptions,
-    comment: Option<u8>,
-    delimiter: Option<u8>,
+    (comment, delimiter): (Option<u8>, Option<u8>),
     block_size: usize,
     size_hint: Option<u64>,
-) -> Result<Array> {
+    mut sink: Option<&mut Sink<'_>>,
+) -> Result<(AlignedBuf, usize, Option<usize>)> {
+    // Handing blocks to a sink, the output never holds more than a block.
+    let size_hint = if sink.is_some() { None } else { size_hint };
     let (struct_cols, plain, itemsize) = targets(options)?;
     let mut out = AlignedBuf::default();
     let mut rows = 0usize;
@@ -1095,6 +1150,11 @@ fn stream(
         ncols = ncols.or(cols);
         rows += n;
         line_base += newlines;
+        if let Some(sink) = sink.as_mut() {
+            // Hand the block's records over and keep only the storage.
+            sink(out.as_bytes())?;
+            out.truncate(0);
+        }
         blocks.recycle(p.block);
         next = match read {
             Some(r) => r?,
@@ -1107,7 +1167,7 @@ fn stream(
             )?,
         };
     }
-    shape_result(options, out, rows, ncols.map(|(n, _)| n))
+    Ok((out, rows, ncols.map(|(n, _)| n)))
 }
 
 /// An error found in a block, moved down by the lines before the block.

@@ -18,8 +18,8 @@ pub use genfromtxt::{
     Names,
 };
 pub use loadtxt::{
-    decode, loadtxt_bytes, loadtxt_path, loadtxt_reader, loadtxt_reader_sized, loadtxt_str,
-    Converter, Encoding, LoadTxtOptions,
+    decode, loadtxt_bytes, loadtxt_each, loadtxt_path, loadtxt_reader, loadtxt_reader_sized,
+    loadtxt_str, Converter, Encoding, LoadTxtOptions,
 };
 #[doc(hidden)]
 pub use loadtxt::{loadtxt_reader_blocks, loadtxt_str_general};
