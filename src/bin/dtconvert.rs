@@ -623,9 +623,7 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
 }
 
 /// Text to `.npy` or raw bytes, block by block: the records go to the output as they are
-/// parsed, and an `.npy` header, written first for an empty array, is rewritten with the
-/// final shape at the end (NumPy's headers leave room for the count to grow; another shape
-/// moves the data).
+/// parsed (byte order changed on the way), so memory stays at a few blocks.
 fn stream_text(
     cli: &Cli,
     to: Kind,
@@ -634,74 +632,31 @@ fn stream_text(
     size: u64,
 ) -> dtkit::Result<()> {
     let plan = ByteOrderPlan::new(&options.dtype, target_order(cli.byteorder))?;
-    let target = plan.target().clone();
-    dtkit::atomic::write_file_seekable(&cli.output, |file| {
-        let placeholder = if to == Kind::Npy {
-            npy::header_for(&target, &[0], Order::C)?
-        } else {
-            Vec::new()
-        };
-        let mut out = io::BufWriter::with_capacity(1 << 20, &mut *file);
-        io::Write::write_all(&mut out, &placeholder)?;
-        let mut scratch = Vec::new();
-        let shape = dtkit::text::loadtxt_each(reader, options, Some(size), &mut |bytes| {
-            if plan.is_noop() {
-                io::Write::write_all(&mut out, bytes)?;
-            } else {
-                scratch.clear();
-                scratch.extend_from_slice(bytes);
-                plan.apply(&mut scratch)?;
-                io::Write::write_all(&mut out, &scratch)?;
-            }
+    let mut scratch = Vec::new();
+    let mut convert = move |bytes: &[u8], sink: &mut dyn FnMut(&[u8]) -> dtkit::Result<()>| {
+        if plan.is_noop() {
+            return sink(bytes);
+        }
+        scratch.clear();
+        scratch.extend_from_slice(bytes);
+        plan.apply(&mut scratch)?;
+        sink(&scratch)
+    };
+    let target = ByteOrderPlan::new(&options.dtype, target_order(cli.byteorder))?
+        .target()
+        .clone();
+    if to == Kind::Npy {
+        npy::save_streamed(&cli.output, &target, |sink| {
+            dtkit::text::loadtxt_each(reader, options, Some(size), &mut |b| convert(b, sink))
+        })
+    } else {
+        dtkit::atomic::write_file(&cli.output, |out| {
+            dtkit::text::loadtxt_each(reader, options, Some(size), &mut |b| {
+                convert(b, &mut |x: &[u8]| Ok(out.write_all(x)?))
+            })?;
             Ok(())
-        })?;
-        io::Write::flush(&mut out)?;
-        drop(out);
-        if to == Kind::Npy {
-            let header = npy::header_for(&target, &shape, Order::C)?;
-            set_header(file, placeholder.len() as u64, &header)?;
-        }
-        Ok(())
-    })
-}
-
-/// Replace the first `old_len` bytes of `file` by `header`, moving the rest when the
-/// lengths differ.
-fn set_header(file: &mut File, old_len: u64, header: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let end = file.seek(SeekFrom::End(0))?;
-    let new_len = header.len() as u64;
-    if new_len != old_len {
-        let data = end - old_len;
-        let mut buf = vec![0u8; 4 << 20];
-        if new_len > old_len {
-            // Move the data right, from its end.
-            let mut left = data;
-            while left > 0 {
-                let n = left.min(buf.len() as u64);
-                left -= n;
-                file.seek(SeekFrom::Start(old_len + left))?;
-                file.read_exact(&mut buf[..n as usize])?;
-                file.seek(SeekFrom::Start(new_len + left))?;
-                file.write_all(&buf[..n as usize])?;
-            }
-        } else {
-            // Move it left, from its start, then cut the tail.
-            let mut done = 0;
-            while done < data {
-                let n = (data - done).min(buf.len() as u64);
-                file.seek(SeekFrom::Start(old_len + done))?;
-                file.read_exact(&mut buf[..n as usize])?;
-                file.seek(SeekFrom::Start(new_len + done))?;
-                file.write_all(&buf[..n as usize])?;
-                done += n;
-            }
-            file.set_len(new_len + data)?;
-        }
+        })
     }
-    file.seek(SeekFrom::Start(0))?;
-    file.write_all(header)?;
-    file.flush()
 }
 
 fn main() -> ExitCode {

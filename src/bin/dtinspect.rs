@@ -187,7 +187,7 @@ fn inspect_file(
         }
         let mut info = ArrayJson::new("npy", &view, h.data_offset as u64);
         let (major, minor) = h.version.numbers();
-        info.version = Some(version_text(h.version));
+        info.version = Some(inspect::npz::version_text(h.version));
         info.header_len = Some(h.header_len);
         return print_array(
             out,
@@ -272,7 +272,7 @@ fn inspect_npz(
             }
             let mut json =
                 ArrayJson::new("npz-member", &view, info.data_start + h.data_offset as u64);
-            json.version = Some(version_text(h.version));
+            json.version = Some(inspect::npz::version_text(h.version));
             json.header_len = Some(h.header_len);
             let title = format!("{shown} member {:?} (stored)", info.name);
             return print_array(out, &title, json, (&view, 0), args, style);
@@ -287,7 +287,7 @@ fn inspect_npz(
             view = view.field(field)?;
         }
         let mut json = ArrayJson::new("npz-member", &view, h.data_offset as u64);
-        json.version = Some(version_text(h.version));
+        json.version = Some(inspect::npz::version_text(h.version));
         json.header_len = Some(h.header_len);
         let title = format!("{shown} member {:?} (deflated)", info.name);
         return print_array(
@@ -301,123 +301,12 @@ fn inspect_npz(
     }
     let members: Vec<npz::MemberInfo> = z.members().to_vec();
     let mut rows = Vec::with_capacity(members.len());
-    for m in &members {
+    for m in members {
         let header = z.header(&m.name).map_err(ctx)?;
-        let array = match &header {
-            Some(h) => {
-                let (dtype, shape) = h.array_dtype_shape();
-                let layout = dtkit::Layout::contiguous(dtype, &shape, h.order())?;
-                let mut j = ArrayJson::from_layout("npz-member", &layout, h.data_offset as u64);
-                j.version = Some(version_text(h.version));
-                j.header_len = Some(h.header_len);
-                serde_json::to_value(j).map_err(io::Error::from)?
-            }
-            None => serde_json::Value::Null,
-        };
-        rows.push((m, header, array));
+        rows.push((m, header));
     }
-    if args.json {
-        let list: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(m, _, array)| {
-                let mut obj = serde_json::json!({
-                    "name": m.name,
-                    "compression": m.compression,
-                    "compressed_size": m.compressed_size,
-                    "size": m.size,
-                });
-                if let (Some(o), Some(a)) = (obj.as_object_mut(), array.as_object()) {
-                    for (k, v) in a {
-                        o.insert(k.clone(), v.clone());
-                    }
-                    o.insert("kind".into(), "npz-member".into());
-                }
-                obj
-            })
-            .collect();
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &serde_json::json!({"kind": "npz", "members": list}),
-        )
-        .map_err(io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "{} {shown} (.npz, {} members)",
-        style.label("file      "),
-        members.len()
-    )?;
-    writeln!(out)?;
-    let mut table = vec![[
-        "member",
-        "compression",
-        "size",
-        "stored",
-        "ratio",
-        "dtype",
-        "shape",
-    ]
-    .map(str::to_owned)];
-    for (m, header, _) in &rows {
-        let (dtype, shape) = match header {
-            Some(h) => {
-                let (d, s) = h.array_dtype_shape();
-                (d.to_string(), dtkit::dtype::py_repr_shape(&s))
-            }
-            None => ("(not .npy)".to_owned(), String::new()),
-        };
-        let ratio = if m.compressed_size > 0 {
-            m.size as f64 / m.compressed_size as f64
-        } else {
-            1.0
-        };
-        table.push([
-            m.name.clone(),
-            format!("{:?}", m.compression).to_lowercase(),
-            m.size.to_string(),
-            m.compressed_size.to_string(),
-            format!("{ratio:.2}"),
-            dtype,
-            shape,
-        ]);
-    }
-    let widths: Vec<usize> = (0..7)
-        .map(|c| {
-            table
-                .iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for (i, row) in table.iter().enumerate() {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[c] - cell.chars().count());
-            if (2..5).contains(&c) {
-                line.push_str(&pad);
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&pad);
-            }
-            line.push_str("  ");
-        }
-        let line = line.trim_end().to_owned();
-        if i == 0 {
-            writeln!(out, "{}", style.bold(&line))?;
-        } else {
-            writeln!(out, "{line}")?;
-        }
-    }
+    inspect::npz::write_npz_summary(out, &shown, &rows, args.json, style)?;
     Ok(())
-}
-
-fn version_text(v: npy::Version) -> String {
-    let (a, b) = v.numbers();
-    format!("{a}.{b}")
 }
 
 /// `base`: where the view's buffer starts in the file (0 for a mapped file, whose view

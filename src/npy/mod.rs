@@ -205,10 +205,166 @@ pub fn header_for(dtype: &DType, shape: &[usize], order: Order) -> Result<Vec<u8
     header_bytes(&dtype, &shape, order == Order::F && shape.len() > 1).map(|(h, _)| h)
 }
 
+/// Where [`save_streamed`]'s producer hands records.
+pub type RecordSink<'a> = dyn FnMut(&[u8]) -> Result<()> + 'a;
+
+/// Write an `.npy` file of `dtype` whose records arrive in blocks and whose shape is known
+/// only at the end (text being parsed, a stream being decoded): `produce` hands whole
+/// records (C order) to the sink it is given and returns the final shape. The file is
+/// what [`save`] writes of the same array, and appears only when complete.
+///
+/// The header is written first for an empty array and rewritten at the end; NumPy's
+/// headers leave room for the first dimension to grow, and when another shape needs a
+/// header of another length the data is moved.
+///
+/// # Errors
+/// The producer's errors (the file is then not created), a record count that does not
+/// match the shape, and I/O errors.
+pub fn save_streamed(
+    path: &Path,
+    dtype: &DType,
+    produce: impl FnOnce(&mut RecordSink<'_>) -> Result<Vec<usize>>,
+) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    crate::atomic::write_file_seekable(path, |file| {
+        let placeholder = header_for(dtype, &[0], Order::C)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut *file);
+        out.write_all(&placeholder)?;
+        let mut written = 0u64;
+        let shape = produce(&mut |bytes: &[u8]| {
+            out.write_all(bytes)?;
+            written += bytes.len() as u64;
+            Ok(())
+        })?;
+        out.flush()?;
+        drop(out);
+        let want = shape
+            .iter()
+            .try_fold(dtype.itemsize() as u64, |a, &d| a.checked_mul(d as u64));
+        if want != Some(written) {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!("{written} bytes of records do not make an array of shape {shape:?}"),
+            ));
+        }
+        let header = header_for(dtype, &shape, Order::C)?;
+        let (old_len, new_len) = (placeholder.len() as u64, header.len() as u64);
+        if new_len != old_len {
+            move_tail(file, old_len, new_len, written)?;
+        }
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&header)?;
+        file.flush()?;
+        Ok(())
+    })
+}
+
+/// Move the `len` bytes at `from` in `file` to `to`, and end the file after them.
+fn move_tail(file: &mut std::fs::File, from: u64, to: u64, len: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut buf = vec![0u8; (4 << 20).min(len as usize).max(1)];
+    let step = buf.len() as u64;
+    let mut copy = |at: u64, file: &mut std::fs::File| -> std::io::Result<()> {
+        let n = (len - at).min(step) as usize;
+        file.seek(SeekFrom::Start(from + at))?;
+        file.read_exact(&mut buf[..n])?;
+        file.seek(SeekFrom::Start(to + at))?;
+        file.write_all(&buf[..n])
+    };
+    if to > from {
+        // Right: from the end, so that nothing is overwritten before it is read.
+        let mut at = len - len % step;
+        if at == len && len > 0 {
+            at -= step;
+        }
+        loop {
+            copy(at, file)?;
+            if at == 0 {
+                break;
+            }
+            at -= step;
+        }
+    } else {
+        let mut at = 0;
+        while at < len {
+            copy(at, file)?;
+            at += step;
+        }
+    }
+    file.set_len(to + len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::array::Array;
+
+    /// Streamed files equal saved ones, when the final header is as long as the
+    /// placeholder, longer, or shorter (the data moves either way).
+    #[test]
+    fn streamed_saves_equal_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        for (spec, shape) in [
+            ("<f8", vec![5000, 3]),
+            ("<f8", vec![]),
+            (&*format!("[('{}','<f8')]", "x".repeat(32)), vec![]),
+            ("<i2", vec![2, 3, 4]),
+        ] {
+            let dt = DType::parse(spec).unwrap();
+            let n: usize = shape.iter().product::<usize>() * dt.itemsize();
+            let bytes: Vec<u8> = (0..n).map(|k| (k * 7 % 251) as u8).collect();
+            let a = Array::from_parts(
+                crate::array::AlignedBuf::from_bytes(&bytes),
+                crate::array::Layout::contiguous(dt.clone(), &shape, Order::C).unwrap(),
+            )
+            .unwrap();
+            let (p1, p2) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
+            save(&a.view(), &p1).unwrap();
+            save_streamed(&p2, &dt, |sink| {
+                for chunk in bytes.chunks(dt.itemsize().max(1) * 7) {
+                    sink(chunk)?;
+                }
+                Ok(shape.clone())
+            })
+            .unwrap();
+            assert_eq!(
+                std::fs::read(&p1).unwrap(),
+                std::fs::read(&p2).unwrap(),
+                "{spec} {shape:?}"
+            );
+        }
+        // A producer's error leaves nothing; so does a wrong shape.
+        let p = dir.path().join("c.npy");
+        let dt = DType::parse("<f8").unwrap();
+        assert!(save_streamed(&p, &dt, |_| Err(Error::new(ErrorKind::Data, "no"))).is_err());
+        assert!(save_streamed(&p, &dt, |sink| {
+            sink(&[0; 8])?;
+            Ok(vec![2])
+        })
+        .is_err());
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn tails_move_both_ways() {
+        use std::io::{Read, Seek, SeekFrom};
+        for (from, to, len) in [
+            (64u64, 192u64, 10_000_000u64),
+            (192, 64, 10_000_000),
+            (64, 128, 5),
+        ] {
+            let mut f = tempfile::tempfile().unwrap();
+            let data: Vec<u8> = (0..len).map(|k| (k % 253) as u8).collect();
+            f.write_all(&vec![9u8; from as usize]).unwrap();
+            f.write_all(&data).unwrap();
+            move_tail(&mut f, from, to, len).unwrap();
+            let mut all = Vec::new();
+            f.seek(SeekFrom::Start(0)).unwrap();
+            f.read_to_end(&mut all).unwrap();
+            assert_eq!(all.len() as u64, to + len);
+            assert!(all[to as usize..] == data[..], "{from} -> {to}");
+        }
+    }
 
     #[test]
     fn header_of_a_small_array_matches_np_save() {
