@@ -880,3 +880,79 @@ fn text_to_npy_streamed_matches_the_in_memory_result() {
         0
     );
 }
+
+/// Both tools on bad invocations: unknown flags, unknown fields, wrong dtypes and truncated
+/// files are bad input (exit 2) with a message that says where; nothing is written.
+#[test]
+fn bad_invocations_exit_2_with_a_located_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = fixture("npy/radar.npy");
+    let truncated = dir.path().join("trunc.npy");
+    std::fs::write(&truncated, &std::fs::read(&npy).unwrap()[..200]).unwrap();
+    let short_data = dir.path().join("short.npy");
+    let full = std::fs::read(&npy).unwrap();
+    std::fs::write(&short_data, &full[..full.len() - 3]).unwrap();
+    let out = dir.path().join("out.npy");
+    let (o_s, t_s, s_s, n_s) = (
+        out.to_str().unwrap(),
+        truncated.to_str().unwrap(),
+        short_data.to_str().unwrap(),
+        npy.to_str().unwrap(),
+    );
+    let raw = fixture("raw/medkit_radar.bin");
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (
+            "dtinspect",
+            vec!["--bogus", n_s],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            "dtconvert",
+            vec![n_s, o_s, "--bogus"],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            "dtinspect",
+            vec![n_s, "--field", "nope"],
+            "no field \"nope\": expected one of \"time\"",
+        ),
+        (
+            "dtconvert",
+            vec![n_s, o_s, "--field", "position.nope"],
+            "no field",
+        ),
+        ("dtinspect", vec![t_s], "the file ends inside the header"),
+        ("dtconvert", vec![t_s, o_s], "(at byte offset 200)"),
+        ("dtinspect", vec![s_s], "bytes"),
+        (
+            "dtconvert",
+            vec![raw.to_str().unwrap(), o_s, "--dtype", "<f8,<i4,(3,)u1"],
+            "not a whole number of 15-byte records",
+        ),
+        (
+            "dtinspect",
+            vec![raw.to_str().unwrap(), "--dtype", "<f8,<i4,(3,u1"],
+            "at offset",
+        ),
+        (
+            "dtinspect",
+            vec![raw.to_str().unwrap()],
+            "give its record dtype with --dtype SPEC",
+        ),
+        (
+            "dtconvert",
+            vec![n_s, o_s, "--byteorder", "sideways"],
+            "invalid value 'sideways'",
+        ),
+    ];
+    for (tool, args, want) in cases {
+        let o = if tool == "dtinspect" {
+            dtinspect(&args)
+        } else {
+            dtconvert(&args)
+        };
+        assert_eq!(o.status.code(), Some(2), "{tool} {args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{tool} {args:?}: {}", stderr(&o));
+        assert!(!out.exists(), "{tool} {args:?} left an output");
+    }
+}
