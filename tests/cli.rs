@@ -309,7 +309,7 @@ fn dtconvert_npy_round_trips_numpy_files_byte_for_byte() {
 fn dtconvert_refuses_what_it_cannot_do_yet() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.npy");
-    // JSON lines are an output only.
+    // JSON lines in need the dtype of their records.
     let bin = fixture("raw/medkit_radar.bin");
     let o = dtconvert(&[
         bin.to_str().unwrap(),
@@ -319,7 +319,7 @@ fn dtconvert_refuses_what_it_cannot_do_yet() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("JSON lines are an output only"),
+        stderr(&o).contains("a JSON lines input needs --dtype SPEC"),
         "{}",
         stderr(&o)
     );
@@ -696,6 +696,31 @@ fn dtconvert_writes_json_lines() {
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
         "[0.0,1.0,2.0]\n[3.0,4.0,5.0]\n"
+    );
+    // And back: the records of the first file, to .npy, equal the same fields of the dump.
+    let back = dir.path().join("back.npy");
+    let o = dtconvert(&[
+        dir.path().join("radar.jsonl").to_str().unwrap(),
+        back.to_str().unwrap(),
+        "--dtype",
+        "[('time','<u8'),('region_ID','<u2')]",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let direct = dir.path().join("direct.npy");
+    let o = dtconvert(&[
+        bin.to_str().unwrap(),
+        direct.to_str().unwrap(),
+        "--dtype",
+        &spec,
+        "--field",
+        "time",
+        "--field",
+        "position.region_ID",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        std::fs::read(&direct).unwrap()
     );
     let out = dir.path().join("d.jsonl");
     let o = dtconvert(&[

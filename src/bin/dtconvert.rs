@@ -212,6 +212,7 @@ fn input_kind(path: &Path) -> io::Result<Kind> {
     }
     Ok(match extension(path).as_str() {
         "txt" | "csv" | "tsv" => Kind::Text,
+        "jsonl" => Kind::Jsonl,
         _ => Kind::Raw,
     })
 }
@@ -239,12 +240,6 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None => input_kind(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?,
     };
     let to = cli.to.unwrap_or_else(|| output_kind(&cli.output));
-    if from == Kind::Jsonl {
-        return Err(CliError::input(
-            "JSON lines are an output only: dtconvert reads raw dumps, text, .npy and .npz \
-             (use --from to force one of them)",
-        ));
-    }
     if from != Kind::Raw
         || matches!(to, Kind::Npz | Kind::Text)
         || !cli.field.is_empty()
@@ -480,6 +475,18 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                     a
                 }
             };
+            sources.push(("arr_0".to_owned(), Source::Owned(array)));
+        }
+        Kind::Jsonl => {
+            let Some(spec) = &cli.dtype else {
+                return Err(CliError::input(
+                    "a JSON lines input needs --dtype SPEC (the dtype of its records)",
+                ));
+            };
+            let dtype = inspect::parse_cli_spec(spec, cli.align)?;
+            let file =
+                File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
+            let array = inspect::jsonl::read_jsonl(BufReader::new(file), &dtype).map_err(ctx)?;
             sources.push(("arr_0".to_owned(), Source::Owned(array)));
         }
         _ => {

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 pub mod bytes;
+pub mod jsonl;
 pub mod npz;
 pub mod plot;
 pub mod raw;
