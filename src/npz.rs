@@ -415,6 +415,39 @@ impl NpzWriter {
         self.add_with(&format!("{name}.npy"), |out| npy::write(view, out))
     }
 
+    /// Add member `name` from an `.npy` stream whose header was read (`header`) and whose
+    /// data follows in `data`: the member is what [`NpzWriter::add`] writes of the same
+    /// array (NumPy's header for it, then the data as stored), copied a block at a time.
+    /// Memory stays at a few blocks whatever the member's size.
+    ///
+    /// # Errors
+    /// A duplicate name, data shorter than the header says, I/O errors.
+    pub fn add_npy_stream(
+        &mut self,
+        name: &str,
+        header: &npy::Header,
+        mut data: impl std::io::Read,
+    ) -> Result<()> {
+        let (dtype, shape) = header.array_dtype_shape();
+        let nbytes = shape
+            .iter()
+            .try_fold(dtype.itemsize() as u64, |a, &d| a.checked_mul(d as u64))
+            .ok_or_else(|| Error::new(ErrorKind::Limit, "the array's size overflows"))?;
+        let head = npy::header_for(&dtype, &shape, header.order())?;
+        self.add_with(&format!("{name}.npy"), |out| {
+            out.write_all(&head)?;
+            let copied = std::io::copy(&mut (&mut data).take(nbytes), out)?;
+            if copied != nbytes {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    format!("the data ends after {copied} of {nbytes} bytes"),
+                )
+                .at(Location::Byte(header.data_offset as u64 + copied)));
+            }
+            Ok(())
+        })
+    }
+
     /// Add a member with the given file name and contents.
     ///
     /// # Errors

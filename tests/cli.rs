@@ -981,3 +981,41 @@ fn bad_invocations_exit_2_with_a_located_message() {
         assert!(!out.exists(), "{tool} {args:?} left an output");
     }
 }
+
+/// `.npy` to `.npz` is streamed from the file (never mapped): the member is the canonical
+/// `.npy` of the array, as np.savez writes it, for every NumPy-written fixture; a file
+/// whose data is cut short is bad input and leaves nothing.
+#[test]
+fn npy_to_npz_streams_each_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("npy")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "npy") {
+            continue;
+        }
+        let out = dir.path().join("out.npz");
+        let o = dtconvert(&[path.to_str().unwrap(), out.to_str().unwrap(), "--name", "x"]);
+        assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+        let (_, a) = dtkit::npy::load(&path, &dtkit::npy::ReadOptions::default()).unwrap();
+        let mut want = Vec::new();
+        dtkit::npy::write(&a.view(), &mut want).unwrap();
+        let mut z = dtkit::npz::Npz::open(&out, &dtkit::npz::NpzOptions::default()).unwrap();
+        let got = match z.load("x").unwrap() {
+            dtkit::npz::Member::Array(_, arr) => {
+                let mut v = Vec::new();
+                dtkit::npy::write(&arr.view(), &mut v).unwrap();
+                v
+            }
+            dtkit::npz::Member::Bytes(b) => b,
+        };
+        assert_eq!(got, want, "{}", path.display());
+    }
+    let full = std::fs::read(fixture("npy/radar.npy")).unwrap();
+    let cut = dir.path().join("cut.npy");
+    std::fs::write(&cut, &full[..full.len() - 10]).unwrap();
+    let out = dir.path().join("cut.npz");
+    let o = dtconvert(&[cut.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the data ends after"), "{}", stderr(&o));
+    assert!(!out.exists());
+}

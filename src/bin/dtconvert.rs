@@ -192,7 +192,7 @@ enum EncodingArg {
     Latin1,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OrderChoice {
     Keep,
     Native,
@@ -347,6 +347,30 @@ impl Source {
 fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
     let shown = cli.input.display().to_string();
     let ctx = |e: dtkit::Error| CliError::from(e).context(&shown);
+    if from == Kind::Npy
+        && to == Kind::Npz
+        && cli.field.is_empty()
+        && cli.out_order == OutOrder::Keep
+        && cli.byteorder == OrderChoice::Keep
+    {
+        // Streamed: the data is read a block at a time, never mapped or held.
+        let file =
+            File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let header = npy::read_header(&mut reader, &npy::ReadOptions::default()).map_err(ctx)?;
+        let name = cli.name.clone().unwrap_or_else(|| "arr_0".to_owned());
+        let bar = inspect::shell::progress(Some(size), "writing .npz", cli.quiet, cli.progress);
+        let mut w = NpzWriter::create(&cli.output, cli.compress)?;
+        w.add_npy_stream(&name, &header, bar.wrap_read(reader))
+            .map_err(ctx)?;
+        w.finish()?;
+        bar.finish_and_clear();
+        if !cli.quiet {
+            eprintln!("dtconvert: wrote [{name:?}] to {}", cli.output.display());
+        }
+        return Ok(());
+    }
     let mut sources: Vec<(String, Source)> = Vec::new();
     match from {
         Kind::Npy => {
