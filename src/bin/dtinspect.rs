@@ -322,14 +322,21 @@ fn print_array(
     if let Some(target) = &args.plot {
         let (values, shape) = inspect::plot::numbers(view)?;
         if target.is_empty() {
-            let size = |var: &str, default: usize| {
+            // COLUMNS and LINES when set, else the terminal's size, else 80 x 24.
+            let term =
+                terminal_size::terminal_size().map(|(w, h)| (usize::from(w.0), usize::from(h.0)));
+            let size = |var: &str, from_term: Option<usize>, default: usize| {
                 std::env::var(var)
                     .ok()
                     .and_then(|v| v.parse::<usize>().ok())
+                    .or(from_term)
                     .filter(|&v| v >= 10)
                     .unwrap_or(default)
             };
-            let (width, height) = (size("COLUMNS", 80), size("LINES", 24));
+            let (width, height) = (
+                size("COLUMNS", term.map(|t| t.0), 80),
+                size("LINES", term.map(|t| t.1), 24),
+            );
             writeln!(out, "{}", style.bold(title))?;
             match shape.as_slice() {
                 [h, w] => inspect::plot::heatmap(
