@@ -28,3 +28,52 @@ for table in ("loadtxt.json", "genfromtxt.json"):
 for data in sorted(seeds):
     (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
 print(f"{len(seeds)} seeds in {out}")
+
+# fuzz/corpus/npz_archive: the NumPy-written archives, whole and cut short.
+out = root / "fuzz" / "corpus" / "npz_archive"
+out.mkdir(parents=True, exist_ok=True)
+seeds = set()
+for p in sorted((root / "fixtures" / "npz").glob("*.npz")):
+    data = p.read_bytes()
+    seeds.add(data)
+    for cut in (len(data) // 2, len(data) - 22, len(data) - 1):
+        seeds.add(data[:cut])
+for data in sorted(seeds):
+    (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+print(f"{len(seeds)} seeds in {out}")
+
+# fuzz/corpus/raw_dump: dtype text, NUL, an option byte, then dump bytes.
+out = root / "fuzz" / "corpus" / "raw_dump"
+out.mkdir(parents=True, exist_ok=True)
+radar = (root / "fixtures" / "raw" / "medkit_radar.bin").read_bytes()[:4200]
+cube = (root / "fixtures" / "raw" / "cube_f_be_i8.bin").read_bytes()
+specs = [
+    ("[('time','<u8'),('size','<u4'),('position',[('az','<f4'),('el','<f4'),('region_type','u1'),('region_ID','<u2')]),('gain','u1'),('samples','<i2',(2048,))]", radar),
+    (">i8", cube), ("<f4", cube), ("i1, (2,)>f4, S3", cube), ("{'names':['a','b'],'formats':['<u2','>f8'],'offsets':[8,0],'itemsize':16}", cube),
+    ("<M8[s]", cube), ("c8", cube), ("?", cube), ("U1", cube),
+]
+seeds = set()
+for k, (spec, data) in enumerate(specs):
+    for pick in (0, 1, 0x12, 0x25, 0x80, 0xC3, k * 29 % 256):
+        seeds.add(spec.encode() + b"\0" + bytes([pick]) + data)
+for data in sorted(seeds):
+    (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+print(f"{len(seeds)} seeds in {out}")
+
+# fuzz/corpus/roundtrip: pseudo-random bytes of many lengths (arbitrary builds the dtype).
+out = root / "fuzz" / "corpus" / "roundtrip"
+out.mkdir(parents=True, exist_ok=True)
+state = 0x9E3779B97F4A7C15
+seeds = set()
+for n in range(300):
+    length = 4 + (n * 37) % 400
+    data = bytearray()
+    for _ in range(length):
+        state ^= (state << 13) & 0xFFFFFFFFFFFFFFFF
+        state ^= state >> 7
+        state ^= (state << 17) & 0xFFFFFFFFFFFFFFFF
+        data.append(state & 0xFF)
+    seeds.add(bytes(data))
+for data in sorted(seeds):
+    (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+print(f"{len(seeds)} seeds in {out}")

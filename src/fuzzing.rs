@@ -211,7 +211,306 @@ pub fn text(data: &[u8]) {
         skip_footer: usize::from(pick >> 7),
         ..GenFromTxtOptions::default()
     };
-    if let Ok(r) = genfromtxt_str(text, &g) {
+    let fast_g = genfromtxt_str(text, &g);
+    if let Ok(r) = &fast_g {
         assert_eq!(r.data.shape(), r.mask.shape());
+    }
+    // genfromtxt's fused path and its general path agree.
+    let general_g = crate::text::genfromtxt_str_general(text, &g);
+    match (&fast_g, &general_g) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(
+                a.data.shape(),
+                b.data.shape(),
+                "genfromtxt paths on {text:?}"
+            );
+            assert_eq!(
+                a.data.buffer().as_bytes(),
+                b.data.buffer().as_bytes(),
+                "{text:?}"
+            );
+            assert_eq!(
+                a.mask.buffer().as_bytes(),
+                b.mask.buffer().as_bytes(),
+                "{text:?}"
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(a.location(), b.location(), "{text:?}"),
+        (a, b) => panic!("genfromtxt paths disagree on {text:?}: {a:?} / {b:?}"),
+    }
+    // Records handed to a sink block by block are the array's.
+    let mut handed = Vec::new();
+    let each = crate::text::loadtxt_each(text.as_bytes(), &o, None, &mut |b| {
+        handed.extend_from_slice(b);
+        Ok(())
+    });
+    match (&fast, each) {
+        (Ok(a), Ok(shape)) => {
+            assert_eq!(a.shape(), &shape[..], "{text:?}");
+            assert_eq!(a.buffer().as_bytes(), &handed[..], "{text:?}");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.location(), b.location(), "{text:?}"),
+        (a, b) => panic!("loadtxt and loadtxt_each disagree on {text:?}: {a:?} / {b:?}"),
+    }
+}
+
+/// Arbitrary bytes as an `.npz` archive, with small limits (64 MiB a member, 64 members):
+/// listing, header peeks, loads and zero-copy views never panic; every member that loads
+/// writes into a new archive (stored and deflated) that reads back to the same array.
+pub fn npz_archive(data: &[u8]) {
+    use crate::npz::{self, Member, Npz, NpzOptions};
+    let options = NpzOptions {
+        read: crate::npy::ReadOptions {
+            max_header_size: 1 << 16,
+            dtype: ParseOptions {
+                align: false,
+                max_depth: 32,
+                max_fields: 10_000,
+            },
+        },
+        max_member_size: 64 << 20,
+        max_members: 64,
+    };
+    let Ok(mut z) = Npz::new(std::io::Cursor::new(data), &options) else {
+        return;
+    };
+    let members = z.members().to_vec();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for m in &members {
+        let _ = z.header(&m.name);
+        let _ = npz::view_member(data, m, &options.read);
+        let Ok(Member::Array(header, array)) = z.load(&m.name) else {
+            continue;
+        };
+        let size = header.data_len();
+        assert_eq!(array.buffer().len(), size, "{}: loaded size", m.name);
+        for compress in [false, true] {
+            let path = dir.path().join("again.npz");
+            let mut w = npz::NpzWriter::create(&path, compress).expect("an archive");
+            w.add("x", &array.view()).expect("a loaded member writes");
+            w.finish().expect("the archive completes");
+            let mut back =
+                Npz::open(&path, &NpzOptions::default()).expect("dtkit reads its archive");
+            let Ok(Member::Array(_, again)) = back.load("x") else {
+                panic!("{}: the rewritten member does not load", m.name);
+            };
+            assert_eq!(again.shape(), array.shape());
+            assert_eq!(again.dtype(), array.dtype());
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            array.view().write_to(&mut a).expect("in memory");
+            again.view().write_to(&mut b).expect("in memory");
+            assert_eq!(a, b, "{}: the data changed", m.name);
+        }
+    }
+}
+
+/// A raw dump with an arbitrary layout: the first bytes choose a dtype (up to a NUL), an
+/// offset, a count and an order; the rest is the dump. Whatever layout is accepted lies
+/// inside the bytes, decodes element by element, copies in C and Fortran order and back,
+/// swaps byte order and back, and views every leaf field.
+pub fn raw_dump(data: &[u8]) {
+    use crate::raw::{from_bytes, RawOptions};
+    let Some(nul) = data.iter().position(|&b| b == 0) else {
+        return;
+    };
+    let (spec, rest) = (&data[..nul], &data[nul + 1..]);
+    let Some((&pick, bytes)) = rest.split_first() else {
+        return;
+    };
+    let Ok(spec) = std::str::from_utf8(spec) else {
+        return;
+    };
+    let parse = ParseOptions {
+        align: pick & 1 != 0,
+        max_depth: 16,
+        max_fields: 256,
+    };
+    let Ok(dtype) = DType::parse_with(spec, &parse) else {
+        return;
+    };
+    if dtype.itemsize() == 0 || dtype.itemsize() > 1 << 16 {
+        return;
+    }
+    let mut options = RawOptions::new(dtype.clone());
+    options.offset = u64::from(pick >> 1 & 7);
+    options.allow_trailing = pick & 0x10 != 0;
+    if pick & 0x20 != 0 {
+        options.count = Some(u64::from(pick >> 6));
+    }
+    if pick & 0x80 != 0 {
+        options.shape = Some(vec![-1, 2]);
+        options.order = if pick & 0x40 != 0 {
+            crate::Order::F
+        } else {
+            crate::Order::C
+        };
+    }
+    let Ok(view) = from_bytes(bytes, &options) else {
+        return;
+    };
+    let n = view.len();
+    assert!(options.offset as usize + n * dtype.itemsize() <= bytes.len());
+    assert_eq!(view.values().count(), n);
+    let c = view.to_contiguous(crate::Order::C).expect("a C copy");
+    let f = view.to_contiguous(crate::Order::F).expect("an F copy");
+    let back = f.view().to_contiguous(crate::Order::C).expect("and back");
+    assert_eq!(c.buffer().as_bytes(), back.buffer().as_bytes());
+    if let Ok(swapped) = view.to_byte_order(crate::ByteOrder::Big) {
+        if let Ok(again) = swapped.view().to_byte_order(crate::ByteOrder::Little) {
+            if let Ok(native) = view.to_byte_order(crate::ByteOrder::Little) {
+                assert_eq!(again.buffer().as_bytes(), native.buffer().as_bytes());
+            }
+        }
+    }
+    for leaf in dtype.leaf_fields() {
+        if leaf.path.is_empty() {
+            continue;
+        }
+        if let Ok(field) = view.clone().field(&leaf.path) {
+            assert_eq!(field.values().count(), field.len());
+        }
+    }
+}
+
+/// A random dtype and shape with random contents (built from the bytes with `arbitrary`):
+/// written as `.npy`, as `.npz` (stored and deflated) and, for plain numbers, as text, each
+/// reads back to the same dtype, shape and bytes.
+pub fn roundtrip(data: &[u8]) {
+    use arbitrary::Unstructured;
+    let mut u = Unstructured::new(data);
+    let Ok(dtype) = arbitrary_dtype(&mut u, 0) else {
+        return;
+    };
+    if dtype.itemsize() == 0 || dtype.itemsize() > 4096 {
+        return;
+    }
+    let Ok(ndim) = u.int_in_range(0..=3usize) else {
+        return;
+    };
+    let mut shape = Vec::with_capacity(ndim);
+    for _ in 0..ndim {
+        match u.int_in_range(0..=4usize) {
+            Ok(d) => shape.push(d),
+            Err(_) => return,
+        }
+    }
+    let n: usize = shape.iter().product();
+    let mut bytes = vec![0u8; n * dtype.itemsize()];
+    for b in &mut bytes {
+        *b = u.arbitrary().unwrap_or(0);
+    }
+    let Ok(array) = crate::Array::from_bytes(&bytes, dtype.clone(), &shape, crate::Order::C) else {
+        return;
+    };
+    // .npy in memory.
+    let mut npy_bytes = Vec::new();
+    crate::npy::write(&array.view(), &mut npy_bytes).expect("any array writes as .npy");
+    let (_, back) = crate::npy::view(&npy_bytes, &crate::npy::ReadOptions::default())
+        .expect("dtkit reads its .npy");
+    // A subarray dtype becomes trailing axes, as in NumPy.
+    let (want_dtype, want_shape) = crate::npy::expanded(&dtype, &shape);
+    assert_eq!(back.shape(), &want_shape[..]);
+    assert_eq!(back.dtype(), &want_dtype);
+    let mut got = Vec::new();
+    back.write_to(&mut got).expect("in memory");
+    assert_eq!(got, bytes, "npy bytes for {dtype}");
+    // .npz, stored and deflated.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for compress in [false, true] {
+        let path = dir.path().join("r.npz");
+        let mut w = crate::npz::NpzWriter::create(&path, compress).expect("an archive");
+        w.add("a", &array.view()).expect("writes");
+        w.finish().expect("completes");
+        let mut z =
+            crate::npz::Npz::open(&path, &crate::npz::NpzOptions::default()).expect("opens");
+        let Ok(crate::npz::Member::Array(_, a)) = z.load("a") else {
+            panic!("the member of {dtype} does not load");
+        };
+        assert_eq!(a.shape(), &want_shape[..]);
+        assert_eq!(a.buffer().as_bytes(), &bytes[..], "npz bytes for {dtype}");
+    }
+    // Text, for plain integers and finite floats of two dimensions.
+    let Some(s) = dtype.as_scalar() else {
+        return;
+    };
+    if shape.len() != 2 || shape.contains(&0) || shape[0] < 2 || shape[1] < 2 {
+        return;
+    }
+    use crate::dtype::ScalarKind;
+    let fmt = match s.kind() {
+        ScalarKind::Int | ScalarKind::UInt => "%d",
+        ScalarKind::Float if s.size() <= 8 => "%.17g",
+        _ => return,
+    };
+    let finite = array.view().values().all(|v| match v {
+        crate::array::element::Value::Float(f) => f.is_finite(),
+        crate::array::element::Value::Float32(f) => f.is_finite(),
+        _ => true,
+    });
+    if !finite {
+        return;
+    }
+    let path = dir.path().join("r.txt");
+    let options = crate::text::SaveTxtOptions {
+        fmt: crate::text::Fmt::Str(fmt.to_owned()),
+        ..crate::text::SaveTxtOptions::default()
+    };
+    crate::text::savetxt_path(&array.view(), &path, &options).expect("savetxt");
+    let o = crate::text::LoadTxtOptions {
+        dtype: dtype.clone(),
+        ..crate::text::LoadTxtOptions::default()
+    };
+    let read = crate::text::loadtxt_path(&path, &o).expect("loadtxt reads savetxt");
+    assert_eq!(read.shape(), &shape[..]);
+    assert_eq!(
+        read.buffer().as_bytes(),
+        &bytes[..],
+        "text bytes for {dtype}"
+    );
+}
+
+/// A dtype from `u`: scalars of every kind and byte order, records (nested, with unique
+/// names, sometimes aligned) and subarrays, at most four levels deep.
+fn arbitrary_dtype(u: &mut arbitrary::Unstructured<'_>, depth: u32) -> arbitrary::Result<DType> {
+    const SCALARS: [&str; 18] = [
+        "<i1", "<i2", ">i4", "<i8", "<u2", ">u8", "<f2", "<f4", ">f8", "<c8", ">c16", "?", "S3",
+        "<U2", "<M8[s]", ">m8[ms]", "<M8[D]", "V2",
+    ];
+    let kind = if depth >= 3 {
+        0
+    } else {
+        u.int_in_range(0..=5u8)?
+    };
+    match kind {
+        0..=2 => Ok(DType::parse(u.choose(&SCALARS)?).expect("valid scalar")),
+        3 => {
+            let base = arbitrary_dtype(u, depth + 1)?;
+            let dims = u.int_in_range(1..=2usize)?;
+            let mut shape = Vec::with_capacity(dims);
+            for _ in 0..dims {
+                shape.push(u.int_in_range(1..=3usize)?);
+            }
+            DType::subarray(base, &shape).map_err(|_| arbitrary::Error::IncorrectFormat)
+        }
+        _ => {
+            let n = u.int_in_range(1..=4usize)?;
+            let mut fields = Vec::with_capacity(n);
+            for k in 0..n {
+                fields.push((format!("f{k}"), arbitrary_dtype(u, depth + 1)?));
+            }
+            let packed = DType::packed(fields).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+            if u.arbitrary::<bool>()? {
+                DType::parse_with(
+                    &packed.to_string(),
+                    &ParseOptions {
+                        align: true,
+                        ..ParseOptions::default()
+                    },
+                )
+                .map_err(|_| arbitrary::Error::IncorrectFormat)
+            } else {
+                Ok(packed)
+            }
+        }
     }
 }

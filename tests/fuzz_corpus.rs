@@ -8,6 +8,9 @@ fn target(name: &str) -> Option<fn(&[u8])> {
         "dtype_parse" => Some(dtkit::fuzzing::dtype_parse),
         "npy_file" => Some(dtkit::fuzzing::npy_file),
         "text" => Some(dtkit::fuzzing::text),
+        "npz_archive" => Some(dtkit::fuzzing::npz_archive),
+        "raw_dump" => Some(dtkit::fuzzing::raw_dump),
+        "roundtrip" => Some(dtkit::fuzzing::roundtrip),
         _ => None,
     }
 }
