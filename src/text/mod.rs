@@ -3,6 +3,7 @@
 
 mod convert;
 pub(crate) use convert::strip;
+#[cfg(feature = "cli")]
 pub(crate) use convert::{convert as convert_field, put_int as convert_field_int};
 mod fast;
 mod fused;
