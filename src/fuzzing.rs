@@ -120,6 +120,13 @@ pub fn npy_file(data: &[u8]) {
     };
     let streamed = streamed.expect("a file that views must stream");
     assert_eq!(streamed, header);
+    // The load path (from a file, into an owned aligned buffer) agrees with the view.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("f.npy");
+    std::fs::write(&path, data).expect("a temporary file");
+    let (loaded_header, loaded) = npy::load(&path, &options).expect("a file that views must load");
+    assert_eq!(loaded_header, header);
+    assert_eq!(loaded.shape(), view.shape());
     assert!(header.data_offset + header.data_len() <= data.len());
     let mut out = Vec::new();
     npy::write(&view, &mut out).expect("an accepted array can be written");
