@@ -50,96 +50,13 @@ pub(crate) fn parse_int(text: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
-/// Powers of ten that are exact doubles.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Clinger's fast path: a decimal whose digits fit in 53 bits and whose power of ten is
-/// an exact double converts with one correctly rounded multiplication or division. Any
-/// other text (more digits, a large exponent, `inf`, a syntax error) returns `None` for
-/// the general parser to decide.
+/// A plain decimal (sign, digits, fraction, exponent) filling all of `b`, read by the
+/// fused parser's scanner (exact: Clinger's fast path, else the correctly rounded
+/// parser). Any other text (`inf`, spaces, a syntax error) returns `None` for the general
+/// parser to decide.
 fn fast_decimal(b: &[u8]) -> Option<f64> {
-    let (neg, mut i) = match b.first()? {
-        b'-' => (true, 1),
-        b'+' => (false, 1),
-        _ => (false, 0),
-    };
-    let mut mantissa: u64 = 0;
-    let mut digits = 0u32; // significant digits taken (leading zeros skipped)
-    let mut seen = false;
-    let mut frac = 0i32;
-    while i < b.len() && b[i].is_ascii_digit() {
-        seen = true;
-        if mantissa != 0 || b[i] != b'0' {
-            digits += 1;
-            mantissa = mantissa
-                .wrapping_mul(10)
-                .wrapping_add(u64::from(b[i] - b'0'));
-        }
-        i += 1;
-    }
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            seen = true;
-            if mantissa != 0 || b[i] != b'0' {
-                digits += 1;
-                mantissa = mantissa
-                    .wrapping_mul(10)
-                    .wrapping_add(u64::from(b[i] - b'0'));
-            }
-            frac += 1;
-            i += 1;
-        }
-    }
-    if !seen || digits > 15 {
-        return None;
-    }
-    let mut exp = 0i32;
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        let eneg = match b.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() && i - start < 4 {
-            exp = exp * 10 + i32::from(b[i] - b'0');
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        if eneg {
-            exp = -exp;
-        }
-    }
-    if i != b.len() {
-        return None;
-    }
-    let e10 = exp - frac;
-    let m = mantissa as f64; // at most 15 digits: exact
-    let v = if e10 == 0 {
-        m
-    } else if (1..=22).contains(&e10) {
-        m * POW10[e10 as usize]
-    } else if (-22..0).contains(&e10) {
-        m / POW10[(-e10) as usize]
-    } else if mantissa == 0 {
-        0.0
-    } else {
-        return None;
-    };
-    Some(if neg { -v } else { v })
+    let (v, end) = super::fused::scan_float(b, 0)?;
+    (end == b.len()).then_some(v)
 }
 
 /// Python's `float()` grammar: decimal with optional exponent, `inf`, `infinity`, `nan`, any
@@ -434,20 +351,18 @@ mod tests {
         }
         assert!(fast > 50_000, "the fast path took only {fast}");
         for declined in [
-            "",
-            ".",
-            "-",
-            "1e",
-            "1e+",
-            "e5",
-            "1.5.2",
-            "1_0",
-            "0x10",
-            "inf",
-            "1e400",
-            "12345678901234567",
+            "", ".", "-", "1e", "1e+", "e5", "1.5.2", "1_0", "0x10", "inf", " 1",
         ] {
             assert_eq!(fast_decimal(declined.as_bytes()), None, "{declined}");
+        }
+        // Long digit strings and huge exponents go through the correctly rounded parser.
+        for long in [
+            "12345678901234567",
+            "1e400",
+            "-1e-400",
+            "0.1000000000000000055511151231257827",
+        ] {
+            assert_eq!(fast_decimal(long.as_bytes()), long.parse().ok(), "{long}");
         }
         assert_eq!(
             fast_decimal(b"-0").map(f64::to_bits),
