@@ -38,8 +38,6 @@ pub(crate) struct Plan<'a> {
     pub max_rows: Option<usize>,
     /// Plain dtypes: the column count set by an earlier block of the same input.
     pub ncols: Option<usize>,
-    /// Record buffers of earlier blocks, for reuse (their pages are already mapped).
-    pub pool: Option<&'a std::sync::Mutex<Vec<Vec<u8>>>>,
 }
 
 /// The parsed rows of one chunk.
@@ -357,17 +355,13 @@ fn no_room() -> ChunkError {
     )
 }
 
-/// [`parse_chunk`] into a vector (from the plan's pool when it has one).
+/// [`parse_chunk`] into a vector.
 fn parse_chunk_vec(
     text: &str,
     plan: &Plan<'_>,
     row_base: usize,
 ) -> std::result::Result<Chunk, ChunkError> {
-    let mut data = plan
-        .pool
-        .and_then(|p| p.lock().ok().and_then(|mut v| v.pop()))
-        .unwrap_or_default();
-    data.clear();
+    let mut data = Vec::new();
     let (rows, first_cols) = parse_chunk(text, plan, row_base, &mut data)?;
     Ok(Chunk {
         data,

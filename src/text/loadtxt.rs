@@ -488,11 +488,7 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
 
     let (struct_cols, plain, itemsize) = targets(options)?;
 
-    let fast = if FORCE_GENERAL.with(std::cell::Cell::get) {
-        None
-    } else {
-        fast_path(text, options, &struct_cols, plain, itemsize)
-    };
+    let fast = fast_path(text, options, &struct_cols, plain, itemsize);
     let (data, rows, ncols) = match fast {
         Some(r) => r?,
         None => general(&mut tok, options, &struct_cols, plain, itemsize)?,
@@ -521,19 +517,7 @@ fn fast_path(
     plain: Option<Scalar>,
     itemsize: usize,
 ) -> Option<Result<Parsed>> {
-    let comment = match options.comments.as_slice() {
-        [] => None,
-        [c] if c.len() == 1 && c.is_ascii() => Some(c.as_bytes()[0]),
-        _ => return None,
-    };
-    let delimiter = match options.delimiter {
-        None => None,
-        Some(d) if d.is_ascii() => Some(d as u8),
-        Some(_) => return None,
-    };
-    if options.quotechar.is_some() || !options.converters.is_empty() {
-        return None;
-    }
+    let (comment, delimiter) = fast_stream_args(options)?;
     // A lone carriage return is a line break the fast path does not split on.
     let bytes = text.as_bytes();
     if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
@@ -559,7 +543,6 @@ fn fast_path(
         itemsize,
         max_rows: options.max_rows,
         ncols: None,
-        pool: None,
     };
     Some(super::fast::parse_all(
         &text[start..],
@@ -836,8 +819,8 @@ fn reader_blocks(
     }
 }
 
-/// The comment byte and delimiter byte of the streaming fast path, or `None` when the
-/// options need the general tokenizer on the whole text.
+/// The comment byte and delimiter byte of the fast path (in memory and streamed), or
+/// `None` when the options need the general tokenizer on the whole text.
 fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)> {
     let comment = match options.comments.as_slice() {
         [] => None,
@@ -1009,7 +992,6 @@ fn stream(
         size: block_size,
         spare: Vec::new(),
     };
-    let pool = std::sync::Mutex::new(Vec::new());
     let mut consumed = 0u64;
     let zero = super::fast::has_gaps(&super::fast::Plan {
         comment,
@@ -1020,7 +1002,6 @@ fn stream(
         itemsize,
         max_rows: None,
         ncols: None,
-        pool: None,
     });
     let split = options.max_rows.is_none();
     let mut next = prepare(
@@ -1055,14 +1036,12 @@ fn stream(
             itemsize,
             max_rows: remaining,
             ncols: ncols.map(|(n, _)| n),
-            pool: Some(&pool),
         };
         let text = &p.block.as_bytes()[p.start..];
         let layout = p.layout.as_ref();
         consumed += p.block.len() as u64;
         let known = ncols;
         let out_ref = &mut out;
-        let pool_ref = &pool;
         let (parsed, read) = std::thread::scope(|s| {
             let job = s.spawn(move || -> Result<BlockParsed> {
                 // Records of a known size go straight into the output.
@@ -1114,9 +1093,6 @@ fn stream(
                     out_ref.reserve((estimate * 1.25) as usize + (1 << 20));
                 }
                 super::fast::append_chunks(out_ref, &pieces.chunks);
-                if let Ok(mut p) = pool_ref.lock() {
-                    p.extend(pieces.chunks.into_iter().map(|c| c.data));
-                }
                 Ok((pieces.rows, pieces.ncols, pieces.newlines))
             });
             // The next block is read and laid out while this one is parsed (unless this
