@@ -685,16 +685,7 @@ fn finish(
         }
     };
     // Text columns that were inferred take the longest text's width (already in Conv).
-    let offsets: Vec<usize> = if plain {
-        (0..ncols).map(|k| k * dtype.itemsize()).collect()
-    } else {
-        dtype.fields().iter().map(|f| f.offset()).collect()
-    };
-    let record = if plain {
-        dtype.itemsize() * ncols
-    } else {
-        dtype.itemsize()
-    };
+    let (offsets, record) = column_offsets(&dtype, plain, ncols);
     let mut data = vec![0u8; record * rows.len()];
     let mut mask = vec![0u8; ncols * rows.len()];
     let mut fill: Vec<Option<Parsed>> = Vec::with_capacity(ncols);
@@ -989,16 +980,7 @@ fn fast_finish(
 ) -> Option<Result<GenFromTxt>> {
     let dt = opts.dtype.as_ref()?;
     let (convs, dtype, plain) = explicit_layout(dt, width, ncols, None, names).ok()?;
-    let offsets: Vec<usize> = if plain {
-        (0..ncols).map(|k| k * dtype.itemsize()).collect()
-    } else {
-        dtype.fields().iter().map(|f| f.offset()).collect()
-    };
-    let record = if plain {
-        dtype.itemsize() * ncols
-    } else {
-        dtype.itemsize()
-    };
+    let (offsets, record) = column_offsets(&dtype, plain, ncols);
     let fill: Vec<Option<Parsed>> = match &opts.filling_values {
         None => vec![None; ncols],
         Some(f) => convs
@@ -1130,6 +1112,20 @@ fn fast_finish(
         })
     })();
     Some(result)
+}
+
+/// Where each column goes in a row of the output, and the row's size: the columns of a
+/// plain dtype side by side, or the fields of a record.
+fn column_offsets(dtype: &DType, plain: bool, ncols: usize) -> (Vec<usize>, usize) {
+    if plain {
+        let size = dtype.itemsize();
+        ((0..ncols).map(|k| k * size).collect(), size * ncols)
+    } else {
+        (
+            dtype.fields().iter().map(|f| f.offset()).collect(),
+            dtype.itemsize(),
+        )
+    }
 }
 
 /// The mask's dtype: `bool`, or a record of one `bool` per field.
