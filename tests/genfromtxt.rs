@@ -5,26 +5,9 @@
 
 use dtkit::text::{genfromtxt_str, ColumnKey, GenFromTxtOptions, Names};
 use dtkit::{DType, Location};
-use serde::Deserialize;
 
 mod common;
-use common::{hex, npy_bytes, same_npy, wrong_error_line};
-
-#[derive(Deserialize)]
-struct File {
-    cases: Vec<Case>,
-}
-
-#[derive(Deserialize, Debug)]
-struct Case {
-    name: String,
-    text: String,
-    options: serde_json::Value,
-    error_line: Option<u64>,
-    error: Option<String>,
-    npy: Option<String>,
-    mask: Option<String>,
-}
+use common::{hex, npy_bytes, same_npy, text_cases, wrong_error_line};
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
@@ -86,11 +69,10 @@ fn options(v: &serde_json::Value) -> GenFromTxtOptions {
 
 #[test]
 fn genfromtxt_agrees_with_numpy() {
-    let path = format!("{}/fixtures/genfromtxt.json", env!("CARGO_MANIFEST_DIR"));
-    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(file.cases.len() >= 60);
+    let cases = text_cases("genfromtxt.json");
+    assert!(cases.len() >= 60);
     let mut bad = Vec::new();
-    for case in &file.cases {
+    for case in &cases {
         let result = genfromtxt_str(&case.text, &options(&case.options));
         match (&case.npy, &case.error, result) {
             (Some(want), _, Ok(r)) => {
@@ -120,7 +102,7 @@ fn genfromtxt_agrees_with_numpy() {
         bad.is_empty(),
         "{} of {} cases disagree:\n{}",
         bad.len(),
-        file.cases.len(),
+        cases.len(),
         bad.join("\n")
     );
 }

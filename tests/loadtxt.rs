@@ -5,25 +5,9 @@
 
 use dtkit::text::{loadtxt_str, LoadTxtOptions};
 use dtkit::{npy, DType, Location};
-use serde::Deserialize;
 
 mod common;
-use common::{hex, npy_bytes, same_npy, wrong_error_line};
-
-#[derive(Deserialize)]
-struct File {
-    cases: Vec<Case>,
-}
-
-#[derive(Deserialize, Debug)]
-struct Case {
-    name: String,
-    text: String,
-    options: serde_json::Value,
-    error_line: Option<u64>,
-    error: Option<String>,
-    npy: Option<String>,
-}
+use common::{hex, npy_bytes, same_npy, text_cases, wrong_error_line};
 
 fn options(v: &serde_json::Value) -> LoadTxtOptions {
     let mut o = LoadTxtOptions::default();
@@ -62,14 +46,13 @@ fn options(v: &serde_json::Value) -> LoadTxtOptions {
 
 #[test]
 fn loadtxt_agrees_with_numpy() {
-    let path = format!("{}/fixtures/loadtxt.json", env!("CARGO_MANIFEST_DIR"));
-    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(file.cases.len() >= 80);
+    let cases = text_cases("loadtxt.json");
+    assert!(cases.len() >= 80);
     let mut bad = Vec::new();
     // Each case through the fast path, the general tokenizer, and the streaming reader
     // with blocks of 1, 5 and 64 bytes (every cut of a line between blocks).
     // Path 5 hands the records to a sink block by block (dtconvert's streaming).
-    for (case, path) in file.cases.iter().flat_map(|c| (0..6).map(move |p| (c, p))) {
+    for (case, path) in cases.iter().flat_map(|c| (0..6).map(move |p| (c, p))) {
         let o = options(&case.options);
         let result = match path {
             0 => loadtxt_str(&case.text, &o),
@@ -117,7 +100,7 @@ fn loadtxt_agrees_with_numpy() {
         bad.is_empty(),
         "{} of {} cases disagree:\n{}",
         bad.len(),
-        file.cases.len(),
+        cases.len(),
         bad.join("\n")
     );
 }

@@ -3,6 +3,31 @@
 
 use dtkit::{npy, DType};
 
+/// One case of a text-reader fixture table (`fixtures/loadtxt.json`,
+/// `fixtures/genfromtxt.json`): the text, the options, and NumPy's result as `.npy` hex
+/// (with the mask for genfromtxt) or NumPy's error and the line it names.
+#[derive(serde::Deserialize, Debug)]
+pub struct TextCase {
+    pub name: String,
+    pub text: String,
+    pub options: serde_json::Value,
+    pub error_line: Option<u64>,
+    pub error: Option<String>,
+    pub npy: Option<String>,
+    pub mask: Option<String>,
+}
+
+/// The cases of `fixtures/NAME`.
+pub fn text_cases(name: &str) -> Vec<TextCase> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        cases: Vec<TextCase>,
+    }
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file.cases
+}
+
 /// Which bytes of one element carry a value. NumPy's loadtxt allocates with `np.empty`,
 /// so padding bytes and the 6 unused bytes of each x87 long double hold whatever memory
 /// held before (dtkit writes zeros); those bytes are not compared.
