@@ -812,6 +812,13 @@ fn plots_in_the_terminal_and_as_png() {
     assert!(std::fs::read(&png)
         .unwrap()
         .starts_with(b"\x89PNG\r\n\x1a\n"));
+    let o = dtinspect(&[
+        fixture("npy/empty.npy").to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing to draw"), "{}", stderr(&o));
     for (extra, want) in [
         (
             &["--plot"][..],

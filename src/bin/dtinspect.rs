@@ -378,10 +378,14 @@ fn print_array(
     if let Some(index) = args.bytes {
         let n = view.len();
         if index >= n {
-            return Err(CliError::input(format!(
-                "--bytes {index}: the array has {n} records (indices 0 to {})",
-                n.saturating_sub(1)
-            )));
+            return Err(CliError::input(if n == 0 {
+                format!("--bytes {index}: the array has no records")
+            } else {
+                format!(
+                    "--bytes {index}: the array has {n} records (indices 0 to {})",
+                    n - 1
+                )
+            }));
         }
         // The flat index in C order, as NumPy's `a.flat[index]`.
         let mut idx = vec![0usize; view.ndim()];

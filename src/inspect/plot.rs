@@ -13,8 +13,17 @@ use crate::error::{Error, ErrorKind, Result};
 /// length 1) and the finite range.
 ///
 /// # Errors
-/// A dtype that is not a number, or more than two dimensions.
+/// An empty array, a dtype that is not a number, or more than two dimensions.
 pub fn numbers(view: &ArrayView<'_>) -> Result<(Vec<f64>, Vec<usize>)> {
+    if view.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Argument,
+            format!(
+                "--plot has nothing to draw: the array of shape {:?} is empty",
+                view.shape()
+            ),
+        ));
+    }
     let mut shape: Vec<usize> = view.shape().iter().copied().filter(|&d| d != 1).collect();
     if shape.is_empty() {
         shape.push(view.len());

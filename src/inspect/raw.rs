@@ -196,8 +196,12 @@ pub fn write_jsonl(out: &mut dyn std::io::Write, view: &ArrayView<'_>) -> std::i
     Ok(())
 }
 
-/// Flat values in C order as nested lists of `shape`.
+/// Flat values in C order as nested lists of `shape`; a shape with no elements is one
+/// empty list (as element values are: `(1000000000, 0)` must not build a billion lists).
 fn nest_json(flat: Vec<serde_json::Value>, shape: &[usize]) -> serde_json::Value {
+    if shape.contains(&0) {
+        return serde_json::Value::Array(Vec::new());
+    }
     match shape {
         [] | [_] => serde_json::Value::Array(flat),
         [_, rest @ ..] => {
@@ -264,5 +268,21 @@ mod tests {
             c.starts_with("[0, 1, 2") && c.ends_with(", 99]") && c.contains('…'),
             "{c}"
         );
+    }
+
+    /// Rows of an array whose trailing axes hold nothing are one empty list each, however
+    /// long the axes before the zero.
+    #[test]
+    fn json_lines_of_empty_rows_stay_small() {
+        let a = crate::Array::from_bytes(
+            &[],
+            crate::DType::parse("<f8").unwrap(),
+            &[3, 1_000_000_000, 0],
+            crate::Order::C,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write_jsonl(&mut out, &a.view()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[]\n[]\n[]\n");
     }
 }
