@@ -77,6 +77,12 @@ impl Error {
         Self::new(ErrorKind::DType, message)
     }
 
+    /// The same error with a new message (kind, location and source kept).
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = message.into();
+        self
+    }
+
     /// Attach a location; an existing location is kept (the innermost one is the most precise).
     pub(crate) fn at(mut self, location: Location) -> Self {
         if self.inner.location.is_none() {

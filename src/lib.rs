@@ -52,6 +52,7 @@ pub mod inspect;
 pub mod npy;
 pub mod npz;
 pub mod raw;
+pub mod records;
 pub mod storage;
 pub mod text;
 

@@ -23,7 +23,7 @@
 
 mod convert;
 mod display;
-mod layout;
+pub(crate) mod layout;
 mod literal;
 mod parse;
 

@@ -1,7 +1,7 @@
 //! Text: NumPy's `loadtxt`, `genfromtxt` and `fromregex` into structured or 2-D arrays, and `savetxt`
 //! back.
 
-mod convert;
+pub(crate) mod convert;
 pub(crate) use convert::strip;
 #[cfg(feature = "cli")]
 pub(crate) use convert::{convert as convert_field, put_int as convert_field_int};

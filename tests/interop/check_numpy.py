@@ -182,6 +182,80 @@ def check_grown(failures):
     return passed
 
 
+def telemetry(n):
+    """The records of examples/structs.rs, computed by NumPy."""
+    i = np.arange(n, dtype=np.uint64)
+    f = i.astype(np.float64)
+    dt = np.dtype([('time', '<u8'), ('station', '<U9'), ('mode', '<U5'),
+                   ('position', [('az', '<f4'), ('el', '<f4')]), ('samples', '<i2', (4,)),
+                   ('temps', '<f8', (2, 2)), ('ok', '?'), ('pair', [('f0', 'u1'), ('f1', '<f8')])])
+    a = np.zeros(n, dt)
+    a['time'] = 1_700_000_000_000 + i * 250
+    a['station'] = np.array(['alpha', 'b', 'gamma-ray'])[i % 3]
+    a['mode'] = np.array(['Idle', 'Scan', 'Track'])[i % 3]
+    a['position']['az'] = i.astype(np.float32) * np.float32(0.5)
+    a['position']['el'] = -i.astype(np.float32) * np.float32(0.25)
+    ii = i.astype(np.int64)
+    a['samples'] = np.stack([ii, -ii, ii * 100, -32768 + ii], axis=1).astype(np.int16)
+    a['temps'][:, 0, 0] = f + 0.5
+    a['temps'][:, 0, 1] = -1.5
+    a['temps'][:, 1, 0] = 1e300
+    a['temps'][:, 1, 1] = f / 3.0
+    a['ok'] = i % 2 == 0
+    a['pair']['f0'] = i % 256
+    a['pair']['f1'] = 1.0 / (f + 1.0)
+    return a
+
+
+def check_structs(failures):
+    """Records dtkit serializes from Rust structs load in NumPy with the dtype NumPy would
+    give them and the same values (.npy, compressed .npz, raw dump); records NumPy writes
+    deserialize into the same structs."""
+    exe = Path(sys.argv[1]).parent / "examples" / "structs"
+    want = telemetry(1000)
+    passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        run = subprocess.run([str(exe), "write", tmp], capture_output=True, text=True)
+        if run.returncode != 0:
+            failures.append(f"structs write failed: {run.stderr.strip()}")
+            return 0
+        loaded = {
+            "npy": np.load(Path(tmp) / "telemetry.npy"),
+            "npz": np.load(Path(tmp) / "telemetry.npz")["telemetry"],
+            "raw": np.fromfile(Path(tmp) / "telemetry.bin", dtype=want.dtype),
+        }
+        for kind, a in loaded.items():
+            if a.dtype != want.dtype or a.tobytes() != want.tobytes():
+                failures.append(f"structs {kind}: dtype {a.dtype}, first record {a[:1]!r}")
+                continue
+            passed += 1
+        if run.stdout.strip() != repr(want.dtype.descr).replace("'?'", "'|b1'").replace("'u1'", "'|u1'"):
+            failures.append(f"structs descr: {run.stdout.strip()}")
+        else:
+            passed += 1
+        # NumPy writes (big-endian fields too); dtkit reads the structs back.
+        other = want.astype(want.dtype.newbyteorder('>'))
+        np.save(Path(tmp) / "numpy.npy", other)
+        run = subprocess.run([str(exe), "read", str(Path(tmp) / "numpy.npy")],
+                             capture_output=True, text=True)
+        rows = [json.loads(line) for line in run.stdout.splitlines()]
+        if run.returncode != 0 or len(rows) != len(want):
+            failures.append(f"structs read: {run.stderr.strip()[:300]}")
+            return passed
+        for r, w in zip(rows, want):
+            got = (r["time"], r["station"], r["mode"], r["position"]["az"], r["position"]["el"],
+                   r["samples"], r["temps"], r["ok"], r["pair"])
+            exp = (int(w["time"]), str(w["station"]), str(w["mode"]), float(w["position"]["az"]),
+                   float(w["position"]["el"]), w["samples"].tolist(), w["temps"].tolist(),
+                   bool(w["ok"]), [int(w["pair"]["f0"]), float(w["pair"]["f1"])])
+            if got != exp:
+                failures.append(f"structs read: {got} != {exp}")
+                break
+        else:
+            passed += 1
+    return passed
+
+
 def check_npz(dtconvert, failures):
     """Archives dtconvert writes (stored and compressed, one member of several MiB that is
     deflated in parallel chunks) load in NumPy with the same values; NumPy's archives
@@ -276,7 +350,7 @@ def main():
     dtinspect, dtconvert = sys.argv[1], sys.argv[2]
     failures = []
     passed = (check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
-              + check_npy(dtconvert, failures) + check_grown(failures) + check_npz(dtconvert, failures)
+              + check_npy(dtconvert, failures) + check_grown(failures) + check_structs(failures) + check_npz(dtconvert, failures)
               + check_text(dtconvert, failures))
     for f in failures[:50]:
         print("FAIL:", f)
