@@ -47,6 +47,7 @@ pub mod byteswap;
 mod datetime;
 pub mod dtype;
 pub mod error;
+pub mod format;
 #[cfg(feature = "cli")]
 pub mod inspect;
 pub mod npy;
