@@ -120,6 +120,7 @@ pub struct Format {
     offset: Option<Located>,
     count: Option<Located>,
     expects: Vec<Expect>,
+    directives: bool,
 }
 
 /// Where a format's records are in one file, and its decoded header.
@@ -253,6 +254,7 @@ impl Format {
                 offset: None,
                 count: None,
                 expects: Vec::new(),
+                directives: false,
             });
         }
         let mut format = Format {
@@ -263,6 +265,7 @@ impl Format {
             offset: None,
             count: None,
             expects: Vec::new(),
+            directives: true,
         };
         let mut have_records = false;
         for &(key, start, end) in &directives {
@@ -422,6 +425,12 @@ impl Format {
                 ),
             )
         })
+    }
+
+    /// True when the file has directives (`records:` and the others), false for a plain
+    /// dtype file.
+    pub fn has_directives(&self) -> bool {
+        self.directives
     }
 
     /// The format's name (the file name without `.dtype`).

@@ -1026,3 +1026,98 @@ fn npy_to_npz_streams_each_fixture() {
     assert!(stderr(&o).contains("the data ends after"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+#[test]
+fn format_layout_files_place_header_and_records() {
+    // dtinspect: the header decoded, the records where the header says.
+    let stl = fixture("formats/tetrahedron.stl");
+    let o = dtinspect(&[
+        stl.to_str().unwrap(),
+        "--format",
+        "stl",
+        "--json",
+        "--head",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "raw");
+    assert_eq!(v["format"]["name"], "stl");
+    assert_eq!(v["format"]["header"]["count"], 4);
+    assert_eq!(
+        (
+            v["format"]["offset"].as_u64(),
+            v["format"]["count"].as_u64()
+        ),
+        (Some(84), Some(4))
+    );
+    assert_eq!(v["data_offset"], 84);
+    assert_eq!(v["shape"], serde_json::json!([4]));
+    assert_eq!(
+        v["values"][0]["vectors"][1],
+        serde_json::json!([0.0, 1.0, 0.0])
+    );
+    // The same through a path to the layout file, in human form.
+    let layout = Path::new(env!("CARGO_MANIFEST_DIR")).join("formats/wav_pcm16.dtype");
+    let wav = fixture("formats/tone.wav");
+    let o = dtinspect(&[wav.to_str().unwrap(), "--format", layout.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("format     wav_pcm16"), "{text}");
+    assert!(text.contains("           rate = 8000"), "{text}");
+    assert!(
+        text.contains("nbytes     1600 bytes from offset 44"),
+        "{text}"
+    );
+
+    // dtconvert: records only, into .npy.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tet.npy");
+    let o = dtconvert(&[
+        stl.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--format",
+        "stl",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let (h, view) = dtkit::npy::view(&bytes, &Default::default()).unwrap();
+    assert_eq!(h.shape, [4]);
+    assert_eq!(
+        view.field("attr").unwrap().to_vec::<u16>().unwrap(),
+        [0, 0, 0, 0]
+    );
+
+    // The wrong format: exit 2, the failed check named, nothing written.
+    let bad = dir.path().join("bad.npy");
+    let o = dtconvert(&[
+        wav.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--format",
+        "elf64",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("not a file of format elf64: `expect: header.e_ident.magic == b'\\x7fELF'`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists());
+    // An unknown name lists the built-in formats; --format excludes --dtype.
+    let o = dtinspect(&[wav.to_str().unwrap(), "--format", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("built in: elf64, input_event"),
+        "{}",
+        stderr(&o)
+    );
+    let o = dtinspect(&[wav.to_str().unwrap(), "--format", "stl", "--dtype", "u1"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A layout file given as --dtype @FILE says to use --format.
+    let spec = format!("@{}", layout.display());
+    let o = dtinspect(&[wav.to_str().unwrap(), "--dtype", &spec]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is a layout file"), "{}", stderr(&o));
+}

@@ -56,6 +56,10 @@ struct Cli {
     /// Lay out --dtype records like C structs (NumPy's align=True)
     #[arg(long)]
     align: bool,
+    /// Raw input: a layout file giving the header, the records and where they are: a path,
+    /// or the name of a built-in format (stl, wav_pcm16, elf64, ...)
+    #[arg(long, value_name = "FILE.dtype", conflicts_with_all = ["dtype", "align", "offset", "count"])]
+    format: Option<String>,
     /// Raw input: bytes before the first record (a header)
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     offset: u64,
@@ -250,18 +254,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     {
         return convert_arrays(cli, from, to);
     }
-    let Some(spec) = &cli.dtype else {
-        return Err(CliError::input("a raw input needs --dtype SPEC"));
-    };
-    let dt = inspect::parse_cli_spec(spec, cli.align)?;
-    let options = RawOptions {
-        dtype: dt.clone(),
-        offset: cli.offset,
-        count: cli.count,
-        shape: None,
-        order: Order::C,
-        allow_trailing: cli.allow_trailing,
-    };
+    let options = raw_input(cli)?;
+    let dt = options.dtype.clone();
     let len = std::fs::metadata(&cli.input)
         .map_err(|e| CliError::io("cannot stat", &cli.input, e))?
         .len();
@@ -273,7 +267,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     let file = File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
     let mut input = BufReader::new(file);
     input
-        .seek(SeekFrom::Start(cli.offset))
+        .seek(SeekFrom::Start(options.offset))
         .map_err(|e| CliError::io("cannot seek in", &cli.input, e))?;
     // Stream whole records, about 4 MiB at a time: memory stays bounded for any input.
     let itemsize = dt.itemsize().max(1);
@@ -315,6 +309,30 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The records of a raw input: from `--format` (the layout file places them), or from
+/// `--dtype`, `--offset` and `--count`.
+fn raw_input(cli: &Cli) -> Result<RawOptions, CliError> {
+    if let Some(arg) = &cli.format {
+        let (format, placement) = inspect::place_format(&cli.input, arg)?;
+        let mut options = format.raw_options(&placement);
+        options.allow_trailing = true;
+        return Ok(options);
+    }
+    let Some(spec) = &cli.dtype else {
+        return Err(CliError::input(
+            "a raw input needs --dtype SPEC, or a layout file with --format FILE.dtype",
+        ));
+    };
+    Ok(RawOptions {
+        dtype: inspect::parse_cli_spec(spec, cli.align)?,
+        offset: cli.offset,
+        count: cli.count,
+        shape: None,
+        order: Order::C,
+        allow_trailing: cli.allow_trailing,
+    })
 }
 
 fn target_order(choice: OrderChoice) -> ByteOrder {
@@ -514,19 +532,11 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
             sources.push(("arr_0".to_owned(), Source::Owned(array)));
         }
         _ => {
-            let Some(spec) = &cli.dtype else {
-                return Err(CliError::input("a raw input needs --dtype SPEC"));
-            };
-            let options = RawOptions {
-                dtype: inspect::parse_cli_spec(spec, cli.align)?,
-                offset: cli.offset,
-                count: cli.count,
-                shape: cli.shape.clone(),
-                order: match cli.order {
-                    InOrder::C => Order::C,
-                    InOrder::F => Order::F,
-                },
-                allow_trailing: cli.allow_trailing,
+            let mut options = raw_input(cli)?;
+            options.shape = cli.shape.clone();
+            options.order = match cli.order {
+                InOrder::C => Order::C,
+                InOrder::F => Order::F,
             };
             sources.push((
                 "arr_0".to_owned(),

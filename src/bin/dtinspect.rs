@@ -67,6 +67,11 @@ struct FileArgs {
     #[arg(long)]
     align: bool,
 
+    /// Read a raw file with a layout file (header, records, where they start and how many):
+    /// a path, or the name of a built-in format (stl, wav_pcm16, elf64, ...)
+    #[arg(long, value_name = "FILE.dtype", conflicts_with_all = ["dtype", "align", "offset", "count"])]
+    format: Option<String>,
+
     /// Bytes before the first record (a file header)
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     offset: u64,
@@ -201,17 +206,28 @@ fn inspect_file(
             style,
         );
     }
-    let Some(spec) = &args.dtype else {
-        return Err(CliError::input(format!(
-            "{shown} is a raw dump (no .npy or .npz magic bytes): give its record dtype with \
-             --dtype SPEC"
-        )));
+    let placed = match &args.format {
+        Some(arg) => Some(inspect::place_format(path, arg)?),
+        None => None,
     };
-    let dt = inspect::parse_cli_spec(spec, args.align)?;
+    let (dt, offset, count) = match (&placed, &args.dtype) {
+        (Some((format, p)), _) => (format.records().clone(), p.offset, Some(p.count)),
+        (None, Some(spec)) => (
+            inspect::parse_cli_spec(spec, args.align)?,
+            args.offset,
+            args.count,
+        ),
+        (None, None) => {
+            return Err(CliError::input(format!(
+                "{shown} is a raw dump (no .npy or .npz magic bytes): give its record dtype \
+                 with --dtype SPEC, or a layout with --format FILE.dtype"
+            )))
+        }
+    };
     let options = RawOptions {
         dtype: dt,
-        offset: args.offset,
-        count: args.count,
+        offset,
+        count,
         shape: args.shape.clone(),
         order: match args.order {
             OrderArg::C => Order::C,
@@ -232,14 +248,15 @@ fn inspect_file(
     let nbytes = options.nbytes(file_len)?;
     let mut info = ArrayJson::new("raw", &view, options.offset);
     info.trailing_bytes = Some(file_len - options.offset - nbytes);
-    print_array(
-        out,
-        &format!("{shown} (raw dump)"),
-        info,
-        (&view, 0),
-        args,
-        style,
-    )
+    let title = match &placed {
+        Some((format, p)) => {
+            info.format = Some(inspect::raw::FormatJson::new(format, p));
+            info.header_value = p.header.clone();
+            format!("{shown} ({} format)", format.name())
+        }
+        None => format!("{shown} (raw dump)"),
+    };
+    print_array(out, &title, info, (&view, 0), args, style)
 }
 
 /// An `.npz` archive: every member (from the central directory and each member's `.npy`

@@ -170,6 +170,31 @@ impl DTypeJson {
     }
 }
 
+/// Find the records of `--format ARG` in the file at `path`: the layout file (a path, or
+/// a built-in name), its decoded header and where its records are.
+///
+/// # Errors
+/// An unknown format, an unreadable file, or a file the format does not fit (the message
+/// names the file).
+pub fn place_format(
+    path: &std::path::Path,
+    arg: &str,
+) -> Result<(crate::format::Format, crate::format::Placement)> {
+    use std::io::Read;
+    let format = crate::format::Format::find(arg)?;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut start = Vec::new();
+    Read::by_ref(&mut file)
+        .take(format.header_size() as u64)
+        .read_to_end(&mut start)?;
+    let placement = format.place(&start, len).map_err(|e| {
+        let msg = format!("{}: {}", path.display(), e.message());
+        e.with_message(msg)
+    })?;
+    Ok((format, placement))
+}
+
 /// Resolve a command-line dtype `SPEC`: `@PATH` reads the description from a file, where
 /// `#` comments (outside quotes) and surrounding whitespace are removed.
 ///
@@ -236,7 +261,25 @@ pub fn strip_comments(text: &str) -> String {
 /// As [`DType::parse`], and when an `@PATH` file cannot be read.
 pub fn parse_cli_spec(spec: &str, align: bool) -> Result<DType> {
     let text = resolve_spec(spec)?;
-    DType::parse_with(&text, &ParseOptions::aligned(align))
+    DType::parse_with(&text, &ParseOptions::aligned(align)).map_err(|e| {
+        // A layout file with directives given as a dtype: say what to do instead.
+        match spec.strip_prefix('@') {
+            Some(path)
+                if std::fs::read_to_string(path).is_ok_and(|t| {
+                    crate::format::Format::parse("", &t).is_ok_and(|f| f.has_directives())
+                }) =>
+            {
+                Error::new(
+                    ErrorKind::Argument,
+                    format!(
+                        "{path} is a layout file (header:, records:, offset:, count: \
+                         directives): give it with --format {path}"
+                    ),
+                )
+            }
+            _ => e,
+        }
+    })
 }
 
 /// Terminal styling: plain, or ANSI colour.
@@ -403,6 +446,15 @@ pub fn write_array_human(
     ];
     if let Some(t) = info.trailing_bytes {
         rows.push(("trailing", format!("{t} bytes after the last record")));
+    }
+    if let Some(fm) = &info.format {
+        rows.insert(1, ("format", fm.name.clone()));
+        if let Some(crate::array::Value::Record(fields)) = &info.header_value {
+            for (i, (name, v)) in fields.iter().enumerate() {
+                let label = if i == 0 { "header" } else { "" };
+                rows.insert(2 + i, (label, format!("{name} = {}", raw::cell(v, 60))));
+            }
+        }
     }
     rows.push(("strides", shape(&info.strides)));
     rows.push((

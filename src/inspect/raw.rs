@@ -7,6 +7,35 @@ use serde::Serialize;
 use super::{DTypeJson, FieldJson};
 use crate::array::{ArrayView, Flags, Layout, Order, Value};
 
+/// What `--format` found: the layout file's name, the decoded header and where the records
+/// are.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatJson {
+    /// The format's name (`stl`).
+    pub name: String,
+    /// Bytes of the header at the start of the file (0 without one).
+    pub header_size: u64,
+    /// The header's fields, encoded as `values` are; `null` without a header.
+    pub header: Option<serde_json::Value>,
+    /// Byte offset of the first record.
+    pub offset: u64,
+    /// Number of records.
+    pub count: u64,
+}
+
+impl FormatJson {
+    /// Describe a placed format.
+    pub fn new(format: &crate::format::Format, p: &crate::format::Placement) -> FormatJson {
+        FormatJson {
+            name: format.name().to_owned(),
+            header_size: p.header_size,
+            header: p.header.as_ref().map(value_json),
+            offset: p.offset,
+            count: p.count,
+        }
+    }
+}
+
 /// The JSON of `dtinspect FILE --json` (shared/CLI.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct ArrayJson {
@@ -33,6 +62,12 @@ pub struct ArrayJson {
     /// Bytes after the last record that the array does not cover (raw dumps).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trailing_bytes: Option<u64>,
+    /// The layout file that placed the records (`--format`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<FormatJson>,
+    /// The decoded header, for the human output.
+    #[serde(skip)]
+    pub header_value: Option<Value>,
     /// The record dtype.
     pub dtype: DTypeJson,
     /// NumPy's flags.
@@ -107,6 +142,8 @@ impl ArrayJson {
             itemsize: dt.itemsize(),
             nbytes: (layout.len() * dt.itemsize()) as u64,
             trailing_bytes: None,
+            format: None,
+            header_value: None,
             dtype: DTypeJson::new(dt),
             flags,
             fields,
