@@ -50,6 +50,7 @@ pub mod error;
 pub mod format;
 #[cfg(feature = "cli")]
 pub mod inspect;
+pub mod interop;
 pub mod npy;
 pub mod npz;
 pub mod raw;

@@ -561,7 +561,7 @@ macro_rules! view_ops {
     };
 }
 
-fn scalar_for<T: Element>(dtype: &DType) -> Result<&Scalar> {
+pub(crate) fn scalar_for<T: Element>(dtype: &DType) -> Result<&Scalar> {
     match dtype {
         DType::Scalar(s) if T::accepts(s) => Ok(s),
         _ => Err(arg(format!(

@@ -622,6 +622,15 @@ impl<'a, 'b> Encode<'a, 'b> {
                 out,
                 next: 0,
             }),
+            // `Vec<u8>` and `&[u8]` serialize as sequences of bytes.
+            DType::Scalar(s) if matches!(s.kind(), ScalarKind::Bytes | ScalarKind::Void) => {
+                out.fill(0);
+                Ok(EncodeSeq::Bytes {
+                    exact: s.kind() == ScalarKind::Void,
+                    out,
+                    next: 0,
+                })
+            }
             DType::Scalar(s) if s.kind() == ScalarKind::Complex => Ok(EncodeSeq::Complex {
                 scalar: *s,
                 out,
@@ -652,6 +661,11 @@ pub(super) enum EncodeSeq<'a, 'b> {
     },
     Complex {
         scalar: Scalar,
+        out: &'b mut [u8],
+        next: usize,
+    },
+    Bytes {
+        exact: bool,
         out: &'b mut [u8],
         next: usize,
     },
@@ -706,6 +720,22 @@ impl EncodeSeq<'_, '_> {
                     })
                     .map_err(|e| in_field(e, f.name()))
             }
+            EncodeSeq::Bytes { out, next, .. } => {
+                if *next >= out.len() {
+                    return Err(data(format!(
+                        "more than {} bytes for a {}-byte field",
+                        out.len(),
+                        out.len()
+                    )));
+                }
+                let byte = DType::scalar(ScalarKind::UInt, 1, ByteOrder::NotApplicable)?;
+                let slot = &mut out[*next..*next + 1];
+                *next += 1;
+                value.serialize(Encode {
+                    dtype: &byte,
+                    out: slot,
+                })
+            }
             EncodeSeq::Complex { scalar, out, next } => {
                 if *next >= 2 {
                     return Err(data("a complex number takes two values (real, imaginary)"));
@@ -727,6 +757,14 @@ impl EncodeSeq<'_, '_> {
             EncodeSeq::Subarray { shape, next, .. } => (*next, shape[0]),
             EncodeSeq::Record { record, next, .. } => (*next, record.fields().len()),
             EncodeSeq::Complex { next, .. } => (*next, 2),
+            EncodeSeq::Bytes { exact, out, next } => (
+                *next,
+                if *exact {
+                    out.len()
+                } else {
+                    (*next).min(out.len())
+                },
+            ),
         };
         if got != want {
             return Err(data(format!("{got} values where the dtype needs {want}")));

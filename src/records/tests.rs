@@ -467,6 +467,28 @@ fn writing_checks_ranges_widths_and_fields() {
     m.insert("a", 1.0);
     let arr = to_array_with(&[m], DType::parse("[('a','<f8'),('b','<f4')]").unwrap()).unwrap();
     assert_eq!(arr.view().record::<(f64, f32)>(&[0]).unwrap(), (1.0, 2.5));
+    // Byte vectors into S and V fields (V needs every byte).
+    let arr = to_array_with(
+        &[(vec![1u8, 2], vec![3u8, 4, 5])],
+        DType::parse("S3, V3").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(arr.view().element_bytes(&[0]).unwrap(), [1, 2, 0, 3, 4, 5]);
+    let back: (Vec<u8>, Vec<u8>) = arr.view().record(&[0]).unwrap();
+    assert_eq!(back, (vec![1, 2], vec![3, 4, 5]));
+    let err =
+        to_array_with(&[(vec![1u8], vec![3u8])], DType::parse("S3, V3").unwrap()).unwrap_err();
+    assert!(
+        err.message()
+            .contains("field `f1`: 1 values where the dtype needs 3"),
+        "{err}"
+    );
+    let err = to_array_with(
+        &[(vec![1u8; 4], vec![3u8; 3])],
+        DType::parse("S3, V3").unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.message().contains("more than 3 bytes"), "{err}");
     let arr = to_array_with(&[(1u8, -2i32)], DType::parse("u1, >i4").unwrap()).unwrap();
     assert_eq!(
         arr.view().element_bytes(&[0]).unwrap(),
