@@ -377,6 +377,7 @@ pub fn raw_dump(data: &[u8]) {
             assert_eq!(field.values().count(), field.len());
         }
     }
+    records_never_panic(&view);
 }
 
 /// A random dtype and shape with random contents (built from the bytes with `arbitrary`):
@@ -520,4 +521,111 @@ fn arbitrary_dtype(u: &mut arbitrary::Unstructured<'_>, depth: u32) -> arbitrary
             }
         }
     }
+}
+
+/// A value of any shape, read through `deserialize_any`: decodes every field of a record
+/// the way a generic consumer (`serde_json::Value`, a `HashMap`) would.
+struct AnyValue(usize);
+
+impl<'de> serde::Deserialize<'de> for AnyValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AnyValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("anything")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_bytes<E>(self, _: &[u8]) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_none<E>(self) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<AnyValue, D::Error> {
+                <AnyValue as serde::Deserialize>::deserialize(d)
+            }
+            fn visit_unit<E>(self) -> Result<AnyValue, E> {
+                Ok(AnyValue(1))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<AnyValue, A::Error> {
+                let mut n = 0;
+                while let Some(AnyValue(k)) = a.next_element()? {
+                    n += k;
+                }
+                Ok(AnyValue(n))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<AnyValue, A::Error> {
+                let mut n = 0;
+                while let Some((_, AnyValue(k))) = a.next_entry::<String, AnyValue>()? {
+                    n += k;
+                }
+                Ok(AnyValue(n))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Deserialize the first records of a view generically and into a few typed targets:
+/// errors are fine (a U field with an invalid code point, a type mismatch), panics are not.
+fn records_never_panic(view: &crate::ArrayView<'_>) {
+    for r in view.records::<AnyValue>().take(16) {
+        let _ = r.map(|AnyValue(n)| n);
+    }
+    for r in view.records::<(i64, f64)>().take(4) {
+        let _ = r;
+    }
+    for r in view.records::<Option<String>>().take(4) {
+        let _ = r;
+    }
+    for r in view.records::<Vec<u8>>().take(4) {
+        let _ = r;
+    }
+}
+
+/// A layout file (text up to the first NUL) placed over the bytes after it: parsing and
+/// placing never panic, and records a format places always fit the file.
+pub fn layout_file(data: &[u8]) {
+    let Some(nul) = data.iter().position(|&b| b == 0) else {
+        return;
+    };
+    let (text, bytes) = (&data[..nul], &data[nul + 1..]);
+    let Ok(text) = std::str::from_utf8(text) else {
+        return;
+    };
+    let Ok(format) = crate::format::Format::parse("fuzz", text) else {
+        return;
+    };
+    let Ok(p) = format.place(bytes, bytes.len() as u64) else {
+        return;
+    };
+    let view = crate::raw::from_bytes(bytes, &format.raw_options(&p))
+        .expect("placed records fit the file");
+    assert_eq!(view.len() as u64, p.count);
+    assert_eq!(
+        p.offset + p.count * format.records().itemsize() as u64 + p.trailing,
+        bytes.len() as u64
+    );
+    records_never_panic(&view);
 }

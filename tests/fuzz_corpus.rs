@@ -11,6 +11,7 @@ fn target(name: &str) -> Option<fn(&[u8])> {
         "npz_archive" => Some(dtkit::fuzzing::npz_archive),
         "raw_dump" => Some(dtkit::fuzzing::raw_dump),
         "roundtrip" => Some(dtkit::fuzzing::roundtrip),
+        "layout_file" => Some(dtkit::fuzzing::layout_file),
         _ => None,
     }
 }

@@ -118,6 +118,13 @@ fn column(name: &str, dtype: &DType, bytes: &[u8], offs: &[usize]) -> Result<(Fi
         DType::Subarray(sub) => {
             let shape = sub.shape();
             let n = shape[0];
+            if shape[1..].contains(&0) {
+                // (n, 0): n empty lists per row; n may be a billion, for no data at all.
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("field {name:?}: a subarray of shape {shape:?} holds no elements and has no Arrow form"),
+                ));
+            }
             let inner = if shape.len() == 1 {
                 sub.base().clone()
             } else {
@@ -294,12 +301,14 @@ fn scalar_column(
                 .map_err(arrow_error)?;
             (DataType::FixedSizeBinary(width), Arc::new(array))
         }
-        (ScalarKind::Object, _) => return Err(Error::new(
-            ErrorKind::Unsupported,
-            format!(
+        (ScalarKind::Object, _) => {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
                 "field {name:?}: object fields ('O') hold Python pointers and have no Arrow type"
             ),
-        )),
+            ))
+        }
     };
     Ok((leaf(name, data_type, false, dtype), array))
 }

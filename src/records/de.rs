@@ -413,7 +413,13 @@ struct SubarraySeq<'a, 'de> {
 
 impl<'a, 'de> SubarraySeq<'a, 'de> {
     fn new(base: &'a DType, shape: &'a [usize], bytes: &'de [u8]) -> Self {
-        let (len, rest) = (shape[0], &shape[1..]);
+        // A shape with no elements is one empty sequence: `(1000000000, 0)` would otherwise
+        // visit a billion empty sequences of nothing (as `Value` decoding does, too).
+        let (len, rest) = if shape.contains(&0) {
+            (0, &shape[..0])
+        } else {
+            (shape[0], &shape[1..])
+        };
         let step = base.itemsize() * rest.iter().product::<usize>();
         SubarraySeq {
             base,
