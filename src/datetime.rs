@@ -294,7 +294,11 @@ pub(crate) fn format_datetime(v: i64, unit: DateTimeUnit) -> String {
         }
         _ => {}
     }
-    let total = n * attoseconds(base).unwrap_or(1);
+    // Ticks of up to 2^63 × a count of up to 2^32 × 6e23 attoseconds a week overflow even
+    // 128 bits: such a date is far outside any calendar, so it prints as its tick count.
+    let Some(total) = n.checked_mul(attoseconds(base).unwrap_or(1)) else {
+        return v.to_string();
+    };
     let Ok(days) = i64::try_from(total.div_euclid(AS_PER_DAY)) else {
         return v.to_string();
     };
@@ -363,6 +367,22 @@ pub(crate) fn format_timedelta(v: i64, unit: DateTimeUnit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_beyond_128_bits_of_attoseconds_print_as_ticks() {
+        let unit = DateTimeUnit::new(TimeUnit::Second, 8_888_888);
+        assert_eq!(format_datetime(i64::MAX, unit), i64::MAX.to_string());
+        let unit = DateTimeUnit::new(TimeUnit::Week, u32::MAX);
+        assert_eq!(
+            format_datetime(i64::MIN + 1, unit),
+            (i64::MIN + 1).to_string()
+        );
+        assert_eq!(format_datetime(-5, unit), "-411570767-03-10");
+        assert_eq!(
+            format_datetime(1, DateTimeUnit::new(TimeUnit::Day, 2)),
+            "1970-01-03"
+        );
+    }
 
     fn dt(text: &str, unit: TimeUnit, count: u32) -> Option<i64> {
         parse_datetime(text, DateTimeUnit::new(unit, count))

@@ -84,6 +84,31 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "format_wav.txt",
+        &[
+            "fixtures/formats/tone.wav",
+            "--format",
+            "wav_pcm16",
+            "--head",
+            "3",
+        ],
+    ),
+    (
+        "format_elf.json",
+        &[
+            "fixtures/formats/hello.elf",
+            "--format",
+            "formats/elf64.dtype",
+            "--json",
+            "--head",
+            "2",
+        ],
+    ),
+    (
+        "format_wtmp_bytes.txt",
+        &["fixtures/formats/wtmp", "--format", "utmp", "--bytes", "0"],
+    ),
+    (
         "npy_aligned.txt",
         &["fixtures/npy/records_aligned.npy", "--head", "3"],
     ),
