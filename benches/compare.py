@@ -79,6 +79,7 @@ NPY_CODE = {
     "loadtxt": "out = np.loadtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
     "genfromtxt": "out = np.genfromtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
     "fromregex": "out = np.fromregex(path, extra[1], dt, encoding='utf-8')",
+    "savetxt": "np.savetxt(extra[0], arr, fmt=(extra[1].split('|') if '|' in extra[1] else extra[1]), delimiter=extra[2]); out = None",
     # Third-party CSV readers, when installed (pandas and polars use every core).
     "pandas_csv": "import pandas as pd; out = pd.read_csv(path, header=None, dtype='float64').to_numpy()",
     "polars_csv": "import polars as pl; out = pl.read_csv(path, has_header=False).to_numpy()",
@@ -92,7 +93,7 @@ def numpy_npy_child(op, path, extra):
         import json, os, time
         import numpy as np
         path, extra = {str(path)!r}, {extra!r}
-        arr = np.load(path) if {op!r} in ("savez", "savezc") else None
+        arr = np.load(path) if {op!r} in ("savez", "savezc", "savetxt") else None
         if {op!r} in ("loadtxt", "genfromtxt", "fromregex"):
             import ast
             try:
@@ -104,7 +105,10 @@ def numpy_npy_child(op, path, extra):
             t = time.perf_counter()
             {NPY_CODE[op]}
             best = min(best, time.perf_counter() - t)
-        if out is None:
+        if out is None and {op!r} == "savetxt":
+            b = np.fromfile(extra[0], dtype=np.uint8)
+            size, check = int(b.size), int(b.astype(np.uint64).sum())
+        elif out is None:
             size, check = os.path.getsize(extra[0]), 0
         else:
             b = np.ascontiguousarray(out).view(np.uint8).reshape(-1)
@@ -195,6 +199,23 @@ def text_workloads(exe, tmp, rng):
         np_ = numpy_npy_child(op, path, extra)
         same = dk["check"] == np_["check"] and dk["out_bytes"] == np_["out_bytes"]
         rows.append((what, path.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
+    # savetxt of the same data (loaded once, outside the timing): the float CSV's array
+    # with NumPy's default '%.18e', and the mixed records with one format per field.
+    for src, fmt, delim, what in [
+        (csv, "%.18e", ",", "savetxt: 10-column float array, '%.18e'"),
+        (mixed, "%d|%s|%d|%.4f", " ", "savetxt: mixed records, '%d %s %d %.4f'"),
+    ]:
+        arr_path = tmp / (src.stem + ".npy")
+        if not arr_path.exists():
+            if src == csv:
+                np.save(arr_path, np.loadtxt(src, delimiter=","))
+            else:
+                np.save(arr_path, np.loadtxt(src, dtype=eval(spec)))
+        dk_out, np_out = tmp / "dk_savetxt.txt", tmp / "np_savetxt.txt"
+        dk = child([str(exe), "savetxt", str(arr_path), str(dk_out), fmt, delim])
+        np_ = numpy_npy_child("savetxt", arr_path, [str(np_out), fmt, delim])
+        same = dk_out.read_bytes() == np_out.read_bytes()
+        rows.append((what, np_out.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
     # pandas and polars against dtkit's loadtxt (rows 0 and 1), when installed. The CSV's
     # values must be the same bytes; the mixed file is timed only (their strings are objects).
     import importlib.util

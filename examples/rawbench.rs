@@ -120,6 +120,26 @@ fn npy_ops(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
                 Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))
             })?
         }
+        "savetxt" => {
+            // args: input.npy output.txt fmt delimiter
+            let (_, a) = npy::load(file, &opts)?;
+            let out = Path::new(&args[3]);
+            let fmt = args[4].split('|').map(str::to_owned).collect::<Vec<_>>();
+            let o = dtkit::text::SaveTxtOptions {
+                fmt: if fmt.len() == 1 {
+                    dtkit::text::Fmt::Str(fmt[0].clone())
+                } else {
+                    dtkit::text::Fmt::List(fmt)
+                },
+                delimiter: args[5].clone(),
+                ..Default::default()
+            };
+            best_of_3(|| {
+                dtkit::text::savetxt_path(&a.view(), out, &o)?;
+                let bytes = std::fs::read(out)?;
+                Ok((bytes.len(), checksum(&bytes)))
+            })?
+        }
         "npzload" => best_of_3(|| {
             let mut z = Npz::open(file, &NpzOptions::default())?;
             match z.load(&args[3])? {
@@ -145,6 +165,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             | "loadtxt"
             | "genfromtxt"
             | "fromregex"
+            | "savetxt"
     ) {
         return npy_ops(&args);
     }

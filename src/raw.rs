@@ -106,8 +106,7 @@ impl RawOptions {
                     let known: i128 = dims
                         .iter()
                         .filter(|&&d| d != -1)
-                        .map(|&d| d as i128)
-                        .product();
+                        .fold(1i128, |a, &d| a.saturating_mul(d as i128));
                     Error::new(
                         ErrorKind::Data,
                         format!(

@@ -253,7 +253,7 @@ fn nest(flat: Vec<Value>, shape: &[usize]) -> Value {
         [] => flat.into_iter().next().unwrap_or(Value::Array(Vec::new())),
         [_] => Value::Array(flat),
         [n, rest @ ..] => {
-            let inner: usize = rest.iter().product();
+            let inner: usize = crate::array::layout::shape_size(rest);
             let mut it = flat.into_iter();
             Value::Array(
                 (0..*n)

@@ -56,6 +56,19 @@ fn too_large() -> Error {
     Error::new(ErrorKind::Limit, "array size overflows the address space")
 }
 
+/// The number of elements of `shape`: 0 when any axis is empty — without multiplying
+/// the other axes first, which for `(3, 2**31, 2**31, 0)` would overflow — else their
+/// product (saturating; the shapes of checked layouts never get there).
+pub fn shape_size(shape: &[usize]) -> usize {
+    if shape.contains(&0) {
+        return 0;
+    }
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .unwrap_or(usize::MAX)
+}
+
 /// Strides NumPy gives a new array: C or Fortran order; all zero when it is empty.
 pub fn default_strides(shape: &[usize], itemsize: usize, order: Order) -> Vec<isize> {
     if shape.contains(&0) {
@@ -253,7 +266,7 @@ impl Layout {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        shape_size(&self.shape)
     }
 
     /// True when there are no elements.
@@ -790,6 +803,19 @@ impl Iterator for Offsets<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_shapes_have_no_elements_without_overflowing() {
+        assert_eq!(shape_size(&[3, 1 << 31, 1 << 31, 0]), 0);
+        assert_eq!(shape_size(&[]), 1);
+        assert_eq!(shape_size(&[2, 3, 4]), 24);
+        // A field view of a subarray (2**31, 2**31, 0) over three records.
+        let dt = DType::parse("[('a','u1'),('s','u1',(2147483647,2147483647,0))]").unwrap();
+        let layout = Layout::contiguous(dt, &[3], Order::C).unwrap();
+        let field = layout.field("s").unwrap();
+        assert_eq!(field.len(), 0);
+        assert!(field.is_empty());
+    }
 
     fn i1() -> DType {
         DType::parse("i1").unwrap()

@@ -153,7 +153,7 @@ pub struct LeafField {
 impl LeafField {
     /// Number of scalar values in the leaf (product of its shape).
     pub fn count(&self) -> usize {
-        self.shape.iter().product()
+        crate::array::layout::shape_size(&self.shape)
     }
 }
 

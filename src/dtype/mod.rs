@@ -428,7 +428,7 @@ impl Subarray {
 
     /// Number of base elements (product of the shape).
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        crate::array::layout::shape_size(&self.shape)
     }
 
     /// True when the shape has a zero dimension.

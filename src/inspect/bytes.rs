@@ -61,7 +61,7 @@ pub fn spans(dtype: &DType, record: &[u8]) -> Vec<Span> {
         if leaf.offset > covered {
             out.push(padding(record, covered, leaf.offset));
         }
-        let n: usize = leaf.shape.iter().product();
+        let n: usize = crate::array::layout::shape_size(&leaf.shape);
         let size = leaf.dtype.size();
         // A subarray's elements are contiguous within the record when its strides are the
         // C strides of its shape (always, for dtypes NumPy builds).

@@ -213,7 +213,7 @@ pub fn value_json(v: &Value) -> serde_json::Value {
 /// Write errors.
 pub fn write_jsonl(out: &mut dyn std::io::Write, view: &ArrayView<'_>) -> std::io::Result<()> {
     let shape = view.shape().to_vec();
-    let per: usize = shape.iter().skip(1).product();
+    let per: usize = crate::array::layout::shape_size(shape.get(1..).unwrap_or(&[]));
     let mut values = view.values();
     let lines = if shape.is_empty() { 1 } else { shape[0] };
     for _ in 0..lines {
@@ -242,7 +242,7 @@ fn nest_json(flat: Vec<serde_json::Value>, shape: &[usize]) -> serde_json::Value
     match shape {
         [] | [_] => serde_json::Value::Array(flat),
         [_, rest @ ..] => {
-            let per: usize = rest.iter().product::<usize>().max(1);
+            let per: usize = crate::array::layout::shape_size(rest).max(1);
             let mut it = flat.into_iter();
             let rows = (0..shape[0])
                 .map(|_| nest_json(it.by_ref().take(per).collect(), rest))

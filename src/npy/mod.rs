@@ -311,7 +311,7 @@ mod tests {
             ("<i2", vec![2, 3, 4]),
         ] {
             let dt = DType::parse(spec).unwrap();
-            let n: usize = shape.iter().product::<usize>() * dt.itemsize();
+            let n: usize = crate::array::layout::shape_size(&shape) * dt.itemsize();
             let bytes: Vec<u8> = (0..n).map(|k| (k * 7 % 251) as u8).collect();
             let a = Array::from_parts(
                 crate::array::AlignedBuf::from_bytes(&bytes),

@@ -58,7 +58,7 @@ pub struct Header {
 impl Header {
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        crate::array::layout::shape_size(&self.shape)
     }
 
     /// True when the array has no elements.

@@ -420,7 +420,7 @@ impl<'a, 'de> SubarraySeq<'a, 'de> {
         } else {
             (shape[0], &shape[1..])
         };
-        let step = base.itemsize() * rest.iter().product::<usize>();
+        let step = base.itemsize() * crate::array::layout::shape_size(rest);
         SubarraySeq {
             base,
             rest,

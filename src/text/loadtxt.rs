@@ -383,7 +383,7 @@ fn columns_of(dtype: &DType) -> Vec<Column> {
         ..
     } in dtype.leaf_fields()
     {
-        let n: usize = shape.iter().product();
+        let n: usize = crate::array::layout::shape_size(&shape);
         let mut idx = vec![0usize; shape.len()];
         for _ in 0..n {
             let extra: usize = idx.iter().zip(&strides).map(|(i, s)| i * s).sum();
