@@ -142,7 +142,7 @@ fn encode(dtype: &DType, v: &J, out: &mut [u8], path: &str) -> std::result::Resu
     }
     if let Some(sub) = dtype.as_subarray() {
         let (base, shape) = (sub.base(), sub.shape());
-        let n: usize = crate::array::layout::shape_size(&shape);
+        let n: usize = crate::array::layout::shape_size(shape);
         let mut flat = Vec::with_capacity(n);
         flatten(v, &mut flat);
         if list_shape(v) != shape {
