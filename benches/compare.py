@@ -3,6 +3,7 @@
 
     python3 benches/compare.py            # ~1 GiB per workload (DTKIT_BENCH_MB to change)
     DTKIT_BENCH_ONLY=text python3 benches/compare.py   # the text workloads only
+    DTKIT_BENCH_ONLY=cli python3 benches/compare.py    # the whole-process dtconvert table only
 
 Builds `examples/rawbench` in release mode, writes the data files (in $TMPDIR), and runs
 each workload as a child process for dtkit and for NumPy: the operation's own time (best of
@@ -234,6 +235,69 @@ def text_workloads(exe, tmp, rng):
     return rows
 
 
+def timed(cmd, runs=3):
+    """Best wall time of `runs` runs of a whole process, and its peak RSS (MiB) from wait4."""
+    import time
+    best, rss = float("inf"), 0.0
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{cmd[0]} failed: {proc.stderr.read().decode()[:500]}")
+        best, rss = min(best, elapsed), max(rss, usage.ru_maxrss / 1024)
+    return best, rss
+
+
+def cli_workloads(tmp, rec_npy, be_path, f_path, side, sensor, csv):
+    """dtconvert against the NumPy one-liner doing the same conversion, each a whole process
+    (interpreter start and imports included, as a user runs them), on the same files."""
+    dtconvert = ROOT / "target" / "release" / "dtconvert"
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "dtconvert"], cwd=ROOT, check=True)
+    py = lambda code: [sys.executable, "-c", "import numpy as np\n" + code]
+    dk_out, np_out = tmp / "cli_dk", tmp / "cli_np"
+    floats_npy = tmp / (csv.stem + ".npy")
+    work = [
+        ("big-endian f8 dump -> native .npy", ".npy",
+         [str(be_path), "--dtype", ">f8", "--byteorder", "native"],
+         f"np.save(OUT, np.fromfile({str(be_path)!r}, '>f8').astype('=f8'))", "bytes"),
+        ("structured .npy -> one field (position.az) .npy", ".npy",
+         [str(rec_npy), "--field", "position.az"],
+         f"np.save(OUT, np.load({str(rec_npy)!r}, mmap_mode='r')['position']['az'])", "bytes"),
+        (f"Fortran {side}x{side} f8 dump -> C-order .npy", ".npy",
+         [str(f_path), "--dtype", "<f8", "--shape", f"{side},{side}", "--order", "F", "--out-order", "C"],
+         f"np.save(OUT, np.ascontiguousarray(np.fromfile({str(f_path)!r}, '<f8').reshape({side}, {side}, order='F')))", "bytes"),
+        (".npy -> compressed .npz", ".npz",
+         [str(sensor), "--compress", "--name", "arr_0"],
+         f"np.savez_compressed(OUT, arr_0=np.load({str(sensor)!r}))", "npz"),
+        ("float CSV -> .npy (loadtxt)", ".npy",
+         [str(csv), "--delimiter", ",", "--dtype", "f8"],
+         f"np.save(OUT, np.loadtxt({str(csv)!r}, delimiter=','))", "bytes"),
+        (".npy -> float CSV (savetxt '%.18e')", ".csv",
+         [str(floats_npy)],
+         f"np.savetxt(OUT, np.load({str(floats_npy)!r}), delimiter=',')", "bytes"),
+    ]
+    rows = []
+    for what, ext, args, code, compare in work:
+        a, b = dk_out.with_suffix(ext), np_out.with_suffix(ext)
+        td, rd = timed([str(dtconvert), args[0], str(a), *args[1:], "--quiet"])
+        tn, rn = timed(py(code.replace("OUT", repr(str(b)))))
+        if compare == "bytes":
+            same = a.read_bytes() == b.read_bytes()
+        else:
+            with np.load(a) as x, np.load(b) as y:
+                same = x["arr_0"].tobytes() == y["arr_0"].tobytes()
+        size = Path(args[0]).stat().st_size / 2**20
+        rows.append((what, size, tn, td, rn, rd, same))
+    print()
+    print(f"{'whole process: dtconvert vs NumPy one-liner':56s} {'MiB':>5s} {'numpy s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'RSS':>5s} {'dk RSS':>6s} {'same':>5s}")
+    for what, size, tn, td, rn, rd, same in rows:
+        print(f"{what:56s} {size:5.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {rn:5.0f} {rd:6.0f} {str(same):>5s}")
+    print("(each a whole process, best of 3; RSS from wait4, MiB)")
+    return rows
+
+
 def print_text(text_rows):
     print()
     print(f"{'text workload':56s} {'MiB':>5s} {'other s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'MB/s':>6s} {'dk MB/s':>7s} {'RSS':>5s} {'dk RSS':>6s} {'same':>5s}")
@@ -266,6 +330,15 @@ def main():
         rng.standard_normal(side * side).astype("<f8").tofile(f_path)
 
     only = os.environ.get("DTKIT_BENCH_ONLY", "")
+    if only == "cli":
+        mb, comp_mb = max(4, MB // 10), max(8, MB // 5)
+        rec_npy, sensor, csv = tmp / f"records_{MB}.npy", tmp / f"sensor_{comp_mb}.npy", tmp / f"floats_{mb}.csv"
+        if not (rec_npy.exists() and sensor.exists() and csv.exists() and (tmp / (csv.stem + ".npy")).exists()):
+            sys.exit("run the whole benchmark once first: it writes the input files")
+        rows = cli_workloads(tmp, rec_npy, be_path, f_path, side, sensor, csv)
+        if not all(r[6] for r in rows):
+            sys.exit("dtkit and NumPy produced different bytes")
+        return
     if only == "text":
         # Only the text workloads (DTKIT_BENCH_ONLY=text).
         print_text(text_workloads(exe, tmp, rng))
@@ -295,6 +368,11 @@ def main():
     text_rows = text_workloads(exe, tmp, rng)
     print_text(text_rows)
     npy_rows += [(r[0], r[1], r[2], r[3], r[4], r[5], r[6] is not False, "") for r in text_rows]
+    mb = max(4, MB // 10)
+    comp_mb = max(8, MB // 5)
+    cli_rows = cli_workloads(tmp, tmp / f"records_{MB}.npy", be_path, f_path, side,
+                             tmp / f"sensor_{comp_mb}.npy", tmp / f"floats_{mb}.csv")
+    npy_rows += [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "") for r in cli_rows]
     if not all(r[-1] for r in rows) or not all(r[6] for r in npy_rows):
         sys.exit("dtkit and NumPy produced different bytes")
 

@@ -48,72 +48,245 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
             ),
         ));
     }
-    let itemsize = dtype.itemsize();
-    let mut data = Vec::new();
-    let mut rows = 0usize;
-    let mut locs = re.capture_locations();
-    let mut values: Vec<(usize, &str)> = Vec::with_capacity(wanted);
-    let mut pos = 0usize;
-    let mut last_empty_end: Option<usize> = None;
-    while pos <= text.len() {
-        let Some(m) = re.captures_read_at(&mut locs, text, pos) else {
-            break;
-        };
-        // An empty match right where the previous one ended is skipped, as re.finditer.
-        if m.start() == m.end() && last_empty_end == Some(m.end()) {
-            pos = next_char(text, pos);
-            continue;
-        }
-        if m.start() == m.end() {
-            last_empty_end = Some(m.end());
-            pos = next_char(text, m.end());
-        } else {
-            last_empty_end = Some(m.end());
-            pos = m.end();
-        }
-        let start = data.len();
-        data.resize(start + itemsize, 0);
-        values.clear();
-        if groups == 0 {
-            values.push((m.start(), m.as_str()));
-        } else {
-            for g in 1..=groups {
-                values.push(match locs.get(g) {
-                    Some((s, e)) => (s, &text[s..e]),
-                    None => (m.start(), ""),
-                });
-            }
-        }
-        if values.len() != leaves.len() {
-            return Err(Error::new(
-                ErrorKind::Argument,
-                format!(
-                    "one value per match for a dtype of {} fields: use one group per field",
-                    leaves.len()
-                ),
-            ));
-        }
-        for (leaf, &(at, value)) in leaves.iter().zip(&values) {
-            let out = &mut data[start + leaf.offset..start + leaf.offset + leaf.dtype.size()];
-            if convert(&leaf.dtype, value, out).is_err() {
-                let before = &text[..at];
-                let line = before.matches('\n').count() as u64 + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
-                return Err(Error::new(
-                    ErrorKind::Data,
-                    format!(
-                        "could not convert {value:?} to {} for field {:?}",
-                        leaf.dtype.name(),
-                        leaf.path
-                    ),
-                )
-                .at(Location::Line { line, column }));
-            }
-        }
-        rows += 1;
+    if groups == 0 && leaves.len() != 1 {
+        return Err(Error::new(
+            ErrorKind::Argument,
+            format!(
+                "one value per match for a dtype of {} fields: use one group per field",
+                leaves.len()
+            ),
+        ));
     }
+    let scanner = Scanner {
+        re: &re,
+        text,
+        groups,
+        leaves: &leaves,
+        itemsize: dtype.itemsize(),
+    };
+    let data = scanner.run()?;
+    let rows = data.len() / dtype.itemsize().max(1);
     let layout = Layout::contiguous(dtype.clone(), &[rows], Order::C)?;
     Array::from_parts(AlignedBuf::from_bytes(&data), layout)
+}
+
+/// Where a scan is: the next search position, and where the last match ended (an empty
+/// match right there is skipped, as `re.finditer` does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct State {
+    pos: usize,
+    last_end: Option<usize>,
+}
+
+/// Why a scan stopped.
+#[derive(Debug)]
+enum End {
+    /// No match after this point: the whole text is done.
+    Done,
+    /// The next search would start at or after the scan's stop position.
+    At(State),
+    /// A match did not convert.
+    Failed(Error),
+}
+
+/// The matches of one scan, converted into records.
+#[derive(Debug)]
+struct Chunk {
+    data: Vec<u8>,
+    /// The state after each of the first [`SYNC`] matches.
+    states: Vec<State>,
+    /// Whether the first match is an empty match at the scan's start.
+    empty_first: bool,
+    end: End,
+}
+
+/// Matches whose states a chunk keeps for stitching.
+const SYNC: usize = 64;
+
+struct Scanner<'a> {
+    re: &'a regex::Regex,
+    text: &'a str,
+    groups: usize,
+    leaves: &'a [crate::dtype::LeafField],
+    itemsize: usize,
+}
+
+impl Scanner<'_> {
+    /// Every match of the text, in order, as records. Large texts are scanned in pieces on
+    /// every core: each piece starts at a line start and its matches are kept from the
+    /// first point where its scan agrees with the scan of everything before it (the same
+    /// search position and the same last match end: from there on both find the same
+    /// matches), so the result is exactly the sequential scan's.
+    fn run(&self) -> Result<Vec<u8>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(self.text.len() / (1 << 20))
+            .max(1);
+        self.run_in(threads)
+    }
+
+    /// [`Scanner::run`] in `pieces` pieces (at most; pieces start at line starts).
+    fn run_in(&self, pieces: usize) -> Result<Vec<u8>> {
+        let text = self.text;
+        let threads = pieces.max(1);
+        let mut starts = vec![0usize];
+        for k in 1..threads {
+            let at = k * text.len() / threads;
+            let s =
+                memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i + 1);
+            if s > *starts.last().unwrap_or(&0) && s < text.len() {
+                starts.push(s);
+            }
+        }
+        let stops: Vec<usize> = starts[1..].iter().copied().chain([usize::MAX]).collect();
+        let chunks: Vec<Chunk> = if starts.len() == 1 {
+            vec![self.scan(
+                State {
+                    pos: 0,
+                    last_end: None,
+                },
+                usize::MAX,
+            )]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = starts
+                    .iter()
+                    .zip(&stops)
+                    .map(|(&s, &stop)| {
+                        scope.spawn(move || {
+                            self.scan(
+                                State {
+                                    pos: s,
+                                    last_end: None,
+                                },
+                                stop,
+                            )
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
+        };
+        // Stitch: chunk 0 is the true scan of its piece; each next chunk is kept from where
+        // it agrees with the true state, or its piece is scanned again from that state.
+        let mut out = Vec::with_capacity(chunks.iter().map(|c| c.data.len()).sum());
+        let mut state: Option<State> = None;
+        for (k, chunk) in chunks.into_iter().enumerate() {
+            let taken = match state {
+                None if k == 0 => Some((chunk, 0)),
+                None => None,
+                Some(st) => {
+                    let agree = if st
+                        == (State {
+                            pos: starts[k],
+                            last_end: None,
+                        })
+                        || (st.pos == starts[k] && !chunk.empty_first)
+                    {
+                        Some(0)
+                    } else {
+                        chunk.states.iter().position(|&c| c == st).map(|j| j + 1)
+                    };
+                    match agree {
+                        Some(skip) => Some((chunk, skip)),
+                        None => Some((self.scan(st, stops[k]), 0)),
+                    }
+                }
+            };
+            let Some((chunk, skip)) = taken else {
+                break;
+            };
+            out.extend_from_slice(&chunk.data[(skip * self.itemsize).min(chunk.data.len())..]);
+            match chunk.end {
+                End::Done => break,
+                End::At(st) => state = Some(st),
+                End::Failed(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Scan from `start` until no match is left or the next search would begin at or after
+    /// `stop`.
+    fn scan(&self, start: State, stop: usize) -> Chunk {
+        let (re, text) = (self.re, self.text);
+        let mut data = Vec::new();
+        let mut states = Vec::new();
+        let mut empty_first = false;
+        let mut locs = re.capture_locations();
+        let mut state = start;
+        let mut n = 0usize;
+        let end = 'scan: loop {
+            if state.pos > text.len() {
+                break End::Done;
+            }
+            if state.pos >= stop {
+                break End::At(state);
+            }
+            let Some(m) = re.captures_read_at(&mut locs, text, state.pos) else {
+                break End::Done;
+            };
+            // An empty match right where the previous one ended is skipped, as re.finditer.
+            if m.start() == m.end() && state.last_end == Some(m.end()) {
+                state.pos = next_char(text, state.pos);
+                continue;
+            }
+            if n == 0 && m.start() == m.end() && m.start() == start.pos {
+                empty_first = true;
+            }
+            state = State {
+                pos: if m.start() == m.end() {
+                    next_char(text, m.end())
+                } else {
+                    m.end()
+                },
+                last_end: Some(m.end()),
+            };
+            let at = data.len();
+            data.resize(at + self.itemsize, 0);
+            let record = &mut data[at..];
+            for (i, leaf) in self.leaves.iter().enumerate() {
+                let (pos, value) = if self.groups == 0 {
+                    (m.start(), m.as_str())
+                } else {
+                    match locs.get(i + 1) {
+                        Some((s, e)) => (s, &text[s..e]),
+                        None => (m.start(), ""),
+                    }
+                };
+                let slot = &mut record[leaf.offset..leaf.offset + leaf.dtype.size()];
+                if convert(&leaf.dtype, value, slot).is_err() {
+                    let before = &text[..pos];
+                    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64 + 1;
+                    let column =
+                        before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+                    let err = Error::new(
+                        ErrorKind::Data,
+                        format!(
+                            "could not convert {value:?} to {} for field {:?}",
+                            leaf.dtype.name(),
+                            leaf.path
+                        ),
+                    )
+                    .at(Location::Line { line, column });
+                    break 'scan End::Failed(err);
+                }
+            }
+            n += 1;
+            if states.len() < SYNC {
+                states.push(state);
+            }
+        };
+        Chunk {
+            data,
+            states,
+            empty_first,
+            end,
+        }
+    }
 }
 
 /// The byte index after the character at `pos` (or past the end).
@@ -127,6 +300,65 @@ fn next_char(text: &str, pos: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scanned(text: &str, pattern: &str, spec: &str, pieces: usize) -> Result<Vec<u8>> {
+        let dtype = DType::parse(spec).unwrap();
+        let re = regex::Regex::new(pattern).unwrap();
+        let leaves = dtype.leaf_fields();
+        Scanner {
+            re: &re,
+            text,
+            groups: re.captures_len() - 1,
+            leaves: &leaves,
+            itemsize: dtype.itemsize(),
+        }
+        .run_in(pieces)
+    }
+
+    /// Scanning in pieces gives the sequential scan's records and errors, whatever the
+    /// pattern does at the piece boundaries: matches spanning lines, matches that skip
+    /// many lines, empty matches, a bad value in a later piece.
+    #[test]
+    fn pieces_agree_with_the_sequential_scan() {
+        let mut lines = String::new();
+        for i in 0..400 {
+            lines.push_str(&format!("{i} w{} {} {}.5\n", i % 7, i * 3, i));
+            if i % 13 == 0 {
+                lines.push_str("# comment line\n\n");
+            }
+        }
+        let cases: &[(&str, &str)] = &[
+            (r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, f8"),
+            (r"(\d+) \w+ \d+ \S+\n\d+ (\w+)", "i8, S4"),
+            (r"(\d*)", "[('a','S4')]"),
+            (r"(w\d)[^#]*#", "[('a','S4')]"),
+            (r"(\d+)\.5\n(?:#[^\n]*\n\n)?", "[('a','f8')]"),
+            (r"(x?)", "[('a','S1')]"),
+        ];
+        for (pattern, spec) in cases {
+            let one = scanned(&lines, pattern, spec, 1).unwrap();
+            assert!(!one.is_empty(), "{pattern}");
+            for pieces in [2, 3, 5, 16, 64] {
+                assert_eq!(
+                    scanned(&lines, pattern, spec, pieces).unwrap(),
+                    one,
+                    "{pattern} in {pieces}"
+                );
+            }
+        }
+        // A value that does not convert, late in the text: the same error, line and column.
+        let bad = lines.replacen("350 w0", "350 wXYZ 0 zz", 1);
+        let want = scanned(&bad, r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, i8", 1).unwrap_err();
+        assert!(
+            matches!(want.location(), Some(Location::Line { .. })),
+            "{want}"
+        );
+        for pieces in [2, 3, 7] {
+            let got =
+                scanned(&bad, r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, i8", pieces).unwrap_err();
+            assert_eq!(got.to_string(), want.to_string());
+        }
+    }
 
     /// The match loop visits the matches `Regex::captures_iter` yields, empty ones included.
     #[test]
