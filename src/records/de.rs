@@ -88,12 +88,14 @@ impl<'a, 'de> ElementDeserializer<'a, 'de> {
         Ok(out)
     }
 
-    fn record_of(&self, what: &str) -> Result<&'a Record> {
+    /// The record dtype; `what` (formatted only on error) names the target type.
+    fn record_of(&self, what: impl FnOnce() -> String) -> Result<&'a Record> {
         self.dtype.as_record().ok_or_else(|| {
             Error::new(
                 ErrorKind::Data,
                 format!(
-                    "{what} needs a record, but the dtype is {}",
+                    "{} needs a record, but the dtype is {}",
+                    what(),
                     self.dtype.typestr()
                 ),
             )
@@ -316,7 +318,7 @@ impl<'de> Deserializer<'de> for ElementDeserializer<'_, 'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let record = self.record_of(&format!("struct {name}"))?;
+        let record = self.record_of(|| format!("struct {name}"))?;
         visitor
             .visit_map(RecordMap {
                 record,
@@ -556,6 +558,12 @@ impl<'de> MapAccess<'de> for RecordMap<'_, 'de> {
                         return Ok(None);
                     };
                     *i += 1;
+                    // Structs usually name the fields in the record's order: try the field
+                    // at the same position before searching by name.
+                    let fields = self.record.fields();
+                    if let Some(f) = fields.get(*i - 1).filter(|f| f.name() == *name) {
+                        break f;
+                    }
                     // A name the record lacks is left out: serde then reports the missing
                     // field, or gives `None` for an `Option`.
                     if let Some(f) = self.record.field(name) {

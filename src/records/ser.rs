@@ -453,8 +453,12 @@ pub(super) struct Encode<'a, 'b> {
 }
 
 impl<'a, 'b> Encode<'a, 'b> {
-    fn scalar(&self, what: &str) -> Result<&Scalar> {
-        self.dtype.as_scalar().ok_or_else(|| self.mismatch(what))
+    /// The scalar dtype of the target; `what` (only formatted on error) names the value.
+    fn scalar(&self, what: impl FnOnce() -> String) -> Result<Scalar> {
+        self.dtype
+            .as_scalar()
+            .copied()
+            .ok_or_else(|| self.mismatch(&what()))
     }
 
     fn mismatch(&self, what: &str) -> Error {
@@ -465,7 +469,7 @@ impl<'a, 'b> Encode<'a, 'b> {
     }
 
     fn int(self, v: i128) -> Result<()> {
-        let s = *self.scalar(&format!("the integer {v}"))?;
+        let s = self.scalar(|| format!("the integer {v}"))?;
         let o = s.byte_order();
         let range = |lo: i128, hi: i128| {
             if v < lo || v > hi {
@@ -517,7 +521,7 @@ impl<'a, 'b> Encode<'a, 'b> {
     }
 
     fn float(self, v: f64) -> Result<()> {
-        let s = *self.scalar(&format!("the float {v}"))?;
+        let s = self.scalar(|| format!("the float {v}"))?;
         match s.kind() {
             ScalarKind::Float => put_float(self.out, v, s.byte_order()),
             ScalarKind::Complex => {
@@ -531,7 +535,7 @@ impl<'a, 'b> Encode<'a, 'b> {
     }
 
     fn text(self, v: &str) -> Result<()> {
-        let s = *self.scalar(&format!("the string {v:?}"))?;
+        let s = self.scalar(|| format!("the string {v:?}"))?;
         let n = s.size();
         match s.kind() {
             ScalarKind::Bytes => {
@@ -797,26 +801,65 @@ seq_impls!(
 pub(super) struct EncodeRecord<'a, 'b> {
     record: &'a crate::dtype::Record,
     out: &'b mut [u8],
-    written: Vec<bool>,
+    written: Written,
     key: Option<String>,
+    /// The field the next key most likely names.
+    hint: usize,
+}
+
+/// Which fields of a record a struct has written: a bit mask for up to 128 fields (no
+/// allocation per record), a vector beyond.
+enum Written {
+    Mask(u128),
+    Many(Vec<bool>),
+}
+
+impl Written {
+    fn new(n: usize) -> Written {
+        if n <= 128 {
+            Written::Mask(0)
+        } else {
+            Written::Many(vec![false; n])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Written::Mask(m) => *m |= 1 << i,
+            Written::Many(v) => v[i] = true,
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Written::Mask(m) => m >> i & 1 == 1,
+            Written::Many(v) => v[i],
+        }
+    }
 }
 
 impl EncodeRecord<'_, '_> {
     fn field<T: ?Sized + Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
-        let Some(i) = self
-            .record
-            .fields()
-            .iter()
-            .position(|f| f.name() == key || f.title() == Some(key))
-        else {
+        // Structs usually give the fields in the record's order: try the next one first.
+        let fields = self.record.fields();
+        let hinted = fields
+            .get(self.hint)
+            .filter(|f| f.name() == key)
+            .map(|_| self.hint);
+        let Some(i) = hinted.or_else(|| {
+            fields
+                .iter()
+                .position(|f| f.name() == key || f.title() == Some(key))
+        }) else {
             let names: Vec<&str> = self.record.fields().iter().map(|f| f.name()).collect();
             return Err(data(format!(
                 "`{key}` is not a field of the dtype (its fields: {})",
                 names.join(", ")
             )));
         };
-        let f = &self.record.fields()[i];
-        self.written[i] = true;
+        let f = &fields[i];
+        self.written.set(i);
+        self.hint = i + 1;
         value
             .serialize(Encode {
                 dtype: f.dtype(),
@@ -830,9 +873,9 @@ impl EncodeRecord<'_, '_> {
             .record
             .fields()
             .iter()
-            .zip(&self.written)
-            .filter(|(f, &w)| !w && !f.name().is_empty())
-            .map(|(f, _)| f.name())
+            .enumerate()
+            .filter(|(i, f)| !self.written.get(*i) && !f.name().is_empty())
+            .map(|(_, f)| f.name())
             .collect();
         if !missing.is_empty() {
             return Err(data(format!(
@@ -1165,8 +1208,9 @@ impl<'a, 'b> Serializer for Encode<'a, 'b> {
         Ok(EncodeRecord {
             record,
             out: self.out,
-            written: vec![false; record.fields().len()],
+            written: Written::new(record.fields().len()),
             key: None,
+            hint: 0,
         })
     }
     fn serialize_struct_variant(
