@@ -11,6 +11,7 @@ mod genfromtxt;
 mod loadtxt;
 mod regex;
 mod savetxt;
+mod savetxt_fast;
 
 pub use self::regex::fromregex_str;
 #[doc(hidden)]

@@ -53,19 +53,19 @@ fn arg(msg: impl Into<String>) -> Error {
 
 /// One conversion of a Python `%` format.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Spec {
-    minus: bool,
-    plus: bool,
-    space: bool,
-    alt: bool,
-    zero: bool,
-    width: Option<usize>,
-    precision: Option<usize>,
-    conv: char,
+pub(super) struct Spec {
+    pub(super) minus: bool,
+    pub(super) plus: bool,
+    pub(super) space: bool,
+    pub(super) alt: bool,
+    pub(super) zero: bool,
+    pub(super) width: Option<usize>,
+    pub(super) precision: Option<usize>,
+    pub(super) conv: char,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
+pub(super) enum Piece {
     Text(String),
     Spec(Spec),
 }
@@ -453,7 +453,20 @@ pub fn savetxt(view: &ArrayView<'_>, out: &mut dyn Write, options: &SaveTxtOptio
         write!(out, "{}{h}{nl}", options.comments)?;
     }
     let rows = view.shape()[0];
-    for r in 0..rows {
+    let fast = if complex {
+        None
+    } else {
+        super::savetxt_fast::Plan::new(view, &row_format)
+    };
+    // The general formatter, for the rows the fast plan did not write.
+    let general_rows = match fast {
+        Some(plan) => {
+            plan.write(view, nl.as_bytes(), out)?;
+            0
+        }
+        None => rows,
+    };
+    for r in 0..general_rows {
         let values: Vec<Value> = if structured {
             match view.value(&[r])? {
                 Value::Record(fields) => fields.into_iter().map(|(_, v)| v).collect(),
