@@ -8,6 +8,8 @@ use crate::array::{AlignedBuf, Array, Layout, Order};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Location, Result};
 
+use regex_automata::{meta, Anchored, Input};
+
 use super::convert::convert;
 
 /// `np.fromregex` on text: one record per match of `pattern`.
@@ -30,13 +32,13 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
             "fromregex fills flat records: nested records and subarray fields are not supported",
         ));
     }
-    let re = regex::Regex::new(pattern).map_err(|e| {
+    let re = meta::Regex::new(pattern).map_err(|e| {
         Error::new(
             ErrorKind::Argument,
             format!("invalid regular expression: {e}"),
         )
     })?;
-    let groups = re.captures_len() - 1;
+    let groups = re.group_info().group_len(regex_automata::PatternID::ZERO) - 1;
     // No group: the whole match is the one value, as re.findall returns it.
     let wanted = groups.max(1);
     if wanted != leaves.len() && wanted != 1 {
@@ -104,7 +106,7 @@ struct Chunk {
 const SYNC: usize = 64;
 
 struct Scanner<'a> {
-    re: &'a regex::Regex,
+    re: &'a meta::Regex,
     text: &'a str,
     groups: usize,
     leaves: &'a [crate::dtype::LeafField],
@@ -216,7 +218,11 @@ impl Scanner<'_> {
         let mut data = Vec::new();
         let mut states = Vec::new();
         let mut empty_first = false;
-        let mut locs = re.capture_locations();
+        let mut cache = re.create_cache();
+        let mut slots = vec![None; re.group_info().slot_len()];
+        let slot = |slots: &[Option<regex_automata::util::primitives::NonMaxUsize>], i: usize| {
+            slots.get(i).copied().flatten().map(|v| v.get())
+        };
         let mut state = start;
         let mut n = 0usize;
         let end = 'scan: loop {
@@ -226,9 +232,24 @@ impl Scanner<'_> {
             if state.pos >= stop {
                 break End::At(state);
             }
-            let Some(m) = re.captures_read_at(&mut locs, text, state.pos) else {
+            // Records usually follow each other: an anchored search at the current
+            // position (forward only) finds the same match the leftmost search would, and
+            // the general search runs only when the next match starts later.
+            let span = Input::new(text).span(state.pos..text.len());
+            let found = re
+                .search_slots_with(
+                    &mut cache,
+                    &span.clone().anchored(Anchored::Yes),
+                    &mut slots,
+                )
+                .or_else(|| re.search_slots_with(&mut cache, &span, &mut slots));
+            if found.is_none() {
+                break End::Done;
+            }
+            let (Some(ms), Some(me)) = (slot(&slots, 0), slot(&slots, 1)) else {
                 break End::Done;
             };
+            let m = Match { start: ms, end: me };
             // An empty match right where the previous one ended is skipped, as re.finditer.
             if m.start() == m.end() && state.last_end == Some(m.end()) {
                 state.pos = next_char(text, state.pos);
@@ -250,11 +271,11 @@ impl Scanner<'_> {
             let record = &mut data[at..];
             for (i, leaf) in self.leaves.iter().enumerate() {
                 let (pos, value) = if self.groups == 0 {
-                    (m.start(), m.as_str())
+                    (m.start(), &text[m.start()..m.end()])
                 } else {
-                    match locs.get(i + 1) {
-                        Some((s, e)) => (s, &text[s..e]),
-                        None => (m.start(), ""),
+                    match (slot(&slots, 2 * (i + 1)), slot(&slots, 2 * (i + 1) + 1)) {
+                        (Some(s), Some(e)) => (s, &text[s..e]),
+                        _ => (m.start(), ""),
                     }
                 };
                 let slot = &mut record[leaf.offset..leaf.offset + leaf.dtype.size()];
@@ -289,6 +310,23 @@ impl Scanner<'_> {
     }
 }
 
+/// A match's span.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    start: usize,
+    end: usize,
+}
+
+impl Match {
+    fn start(self) -> usize {
+        self.start
+    }
+
+    fn end(self) -> usize {
+        self.end
+    }
+}
+
 /// The byte index after the character at `pos` (or past the end).
 fn next_char(text: &str, pos: usize) -> usize {
     text[pos..]
@@ -303,12 +341,12 @@ mod tests {
 
     fn scanned(text: &str, pattern: &str, spec: &str, pieces: usize) -> Result<Vec<u8>> {
         let dtype = DType::parse(spec).unwrap();
-        let re = regex::Regex::new(pattern).unwrap();
+        let re = meta::Regex::new(pattern).unwrap();
         let leaves = dtype.leaf_fields();
         Scanner {
             re: &re,
             text,
-            groups: re.captures_len() - 1,
+            groups: re.group_info().group_len(regex_automata::PatternID::ZERO) - 1,
             leaves: &leaves,
             itemsize: dtype.itemsize(),
         }
