@@ -4,6 +4,7 @@
     python3 benches/compare.py            # ~1 GiB per workload (DTKIT_BENCH_MB to change)
     DTKIT_BENCH_ONLY=text python3 benches/compare.py   # the text workloads only
     DTKIT_BENCH_ONLY=cli python3 benches/compare.py    # the whole-process dtconvert table only
+    DTKIT_BENCH_ONLY=npy python3 benches/compare.py    # the .npy/.npz table only
 
 Builds `examples/rawbench` in release mode, writes the data files (in $TMPDIR), and runs
 each workload as a child process for dtkit and for NumPy: the operation's own time (best of
@@ -122,6 +123,15 @@ def numpy_npy_child(op, path, extra):
     return child([sys.executable, "-c", code])
 
 
+def out_dir(tmp):
+    """Where the written files go: memory (/dev/shm) when it is there. Writing 1 GiB to
+    this VM's disk takes 1 to 3 s depending on the writeback of earlier runs, which would
+    drown what is measured. DTKIT_BENCH_OUT=DIR writes elsewhere."""
+    shm = Path("/dev/shm")
+    default = shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp
+    return Path(os.environ.get("DTKIT_BENCH_OUT", default))
+
+
 def npy_workloads(exe, tmp, rec_path, rec_dt, rng):
     """np.load, mapped field extraction, savez, savez_compressed and npz load."""
     rec_npy = tmp / f"records_{MB}.npy"
@@ -134,12 +144,13 @@ def npy_workloads(exe, tmp, rec_path, rec_dt, rng):
         t = np.arange(n)
         np.save(sensor, (1000 * np.sin(t / 300) + rng.normal(0, 20, n)).astype("<i2"))
     rows = []
+    out = out_dir(tmp)
     work = [
         ("npyload", rec_npy, [], f"np.load of a {MB} MiB structured .npy"),
         ("npyfield", rec_npy, ["position.az"], "map the .npy, extract position.az"),
-        ("savez", rec_npy, [str(tmp / "dk.npz"), str(tmp / "np.npz")], f"np.savez of {MB} MiB (stored)"),
-        ("savezc", sensor, [str(tmp / "dkc.npz"), str(tmp / "npc.npz")], f"np.savez_compressed of {comp_mb} MiB int16 samples"),
-        ("npzload", tmp / "npc.npz", ["arr_0"], f"load the compressed member ({comp_mb} MiB)"),
+        ("savez", rec_npy, [str(out / "dk.npz"), str(out / "np.npz")], f"np.savez of {MB} MiB (stored)"),
+        ("savezc", sensor, [str(out / "dkc.npz"), str(out / "npc.npz")], f"np.savez_compressed of {comp_mb} MiB int16 samples"),
+        ("npzload", out / "npc.npz", ["arr_0"], f"load the compressed member ({comp_mb} MiB)"),
     ]
     for op, path, extra, what in work:
         if op in ("savez", "savezc"):
@@ -163,6 +174,8 @@ def npy_workloads(exe, tmp, rec_path, rec_dt, rng):
             note = ""
         size = path.stat().st_size / 2**20
         rows.append((what, size, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same, note))
+    for name in ("dk.npz", "np.npz", "dkc.npz", "npc.npz"):
+        (out / name).unlink(missing_ok=True)
     return rows
 
 
@@ -273,12 +286,8 @@ def cli_workloads(tmp, rec_npy, be_path, f_path, side, sensor, csv):
     dtconvert = ROOT / "target" / "release" / "dtconvert"
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "dtconvert"], cwd=ROOT, check=True)
     py = lambda code: [sys.executable, "-c", "import numpy as np\n" + code]
-    # Outputs go to memory (/dev/shm) when it is there: writing 1 GiB to this VM's disk
-    # takes 1 to 3 s depending on the writeback of earlier runs, which would drown the
-    # conversions themselves. DTKIT_BENCH_OUT=DIR writes elsewhere.
-    shm = Path("/dev/shm")
-    out_dir = Path(os.environ.get("DTKIT_BENCH_OUT", shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp))
-    dk_out, np_out = out_dir / "dtkit_cli_dk", out_dir / "dtkit_cli_np"
+    out = out_dir(tmp)
+    dk_out, np_out = out / "dtkit_cli_dk", out / "dtkit_cli_np"
     floats_npy = tmp / (csv.stem + ".npy")
     work = [
         ("big-endian f8 dump -> native .npy", ".npy",
@@ -318,7 +327,7 @@ def cli_workloads(tmp, rec_npy, be_path, f_path, side, sensor, csv):
     print(f"{'whole process: dtconvert vs NumPy one-liner':56s} {'MiB':>5s} {'numpy s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'RSS':>5s} {'dk RSS':>6s} {'same':>5s}")
     for what, size, tn, td, rn, rd, same in rows:
         print(f"{what:56s} {size:5.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {rn:5.0f} {rd:6.0f} {str(same):>5s}")
-    print(f"(each a whole process, best of 3, writing to {out_dir}; peak RSS in MiB, ~10 MiB of it the timer's)")
+    print(f"(each a whole process, best of 3, writing to {out}; peak RSS in MiB, ~10 MiB of it the timer's)")
     return rows
 
 
@@ -362,6 +371,12 @@ def main():
         rows = cli_workloads(tmp, rec_npy, be_path, f_path, side, sensor, csv)
         if not all(r[6] for r in rows):
             sys.exit("dtkit and NumPy produced different bytes")
+        return
+    if only == "npy":
+        rows = npy_workloads(exe, tmp, rec_path, rec_dt, rng)
+        print(f"{'workload':52s} {'MiB':>6s} {'numpy s':>8s} {'dtkit s':>8s} {'ratio':>6s} {'np RSS':>7s} {'dk RSS':>7s} {'same':>5s}")
+        for what, size, tn, td, rn, rd, same, note in rows:
+            print(f"{what:52s} {size:6.0f} {tn:8.3f} {td:8.3f} {tn / td:6.2f} {rn:7.0f} {rd:7.0f} {str(same):>5s}  {note}")
         return
     if only == "text":
         # Only the text workloads (DTKIT_BENCH_ONLY=text).
