@@ -230,11 +230,13 @@ def text_workloads(exe, tmp, rng):
                 np.save(arr_path, np.loadtxt(src, delimiter=","))
             else:
                 np.save(arr_path, np.loadtxt(src, dtype=eval(spec)))
-        dk_out, np_out = tmp / "dk_savetxt.txt", tmp / "np_savetxt.txt"
+        dk_out, np_out = out_dir(tmp) / "dk_savetxt.txt", out_dir(tmp) / "np_savetxt.txt"
         dk = child([str(exe), "savetxt", str(arr_path), str(dk_out), fmt, delim])
         np_ = numpy_npy_child("savetxt", arr_path, [str(np_out), fmt, delim])
         same = dk_out.read_bytes() == np_out.read_bytes()
         rows.append((what, np_out.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))
+        dk_out.unlink()
+        np_out.unlink()
     # pandas and polars against dtkit's loadtxt (rows 0 and 1), when installed. The CSV's
     # values must be the same bytes; the mixed file is timed only (their strings are objects).
     import importlib.util

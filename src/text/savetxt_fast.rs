@@ -436,15 +436,45 @@ fn push_exp(out: &mut Vec<u8>, v: f64, p: u32, upper: bool) {
             }
         }
     };
-    // The first digit, the point, the other `p` digits.
-    // Fewer than 10^19 digits: 64-bit arithmetic from here.
-    let (digits, scale) = (digits as u64, POW10[p as usize] as u64);
-    out.push(b'0' + (digits / scale) as u8);
-    if p > 0 {
-        out.push(b'.');
-        push_digits(out, u128::from(digits % scale), p as usize);
+    // Composed on the stack and appended once (a push per byte costs a capacity check
+    // each): the first digit, the point, the other `p` digits, the exponent. Fewer than
+    // 10^19 digits: 64-bit arithmetic from here.
+    let mut buf = [0u8; 32];
+    let mut digits = digits as u64;
+    let p = p as usize;
+    let mut i = p + 1;
+    while i >= 3 {
+        let pair = (digits % 100) as usize * 2;
+        digits /= 100;
+        buf[i - 1] = PAIRS[pair + 1];
+        buf[i - 2] = PAIRS[pair];
+        i -= 2;
     }
-    push_exponent(out, e, upper);
+    if i == 2 {
+        buf[1] = b'0' + (digits % 10) as u8;
+        digits /= 10;
+    }
+    buf[0] = b'0' + digits as u8;
+    let mut n = p + 1;
+    if p > 0 {
+        buf.copy_within(1..=p, 2);
+        buf[1] = b'.';
+        n += 1;
+    }
+    buf[n] = if upper { b'E' } else { b'e' };
+    buf[n + 1] = if e < 0 { b'-' } else { b'+' };
+    let a = e.unsigned_abs() as usize;
+    if a < 100 {
+        buf[n + 2] = PAIRS[a * 2];
+        buf[n + 3] = PAIRS[a * 2 + 1];
+        n += 4;
+    } else {
+        buf[n + 2] = b'0' + (a / 100) as u8;
+        buf[n + 3] = PAIRS[(a % 100) * 2];
+        buf[n + 4] = PAIRS[(a % 100) * 2 + 1];
+        n += 5;
+    }
+    out.extend_from_slice(&buf[..n]);
 }
 
 fn push_exponent(out: &mut Vec<u8>, e: i32, upper: bool) {
