@@ -50,7 +50,7 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
             ),
         ));
     }
-    if groups == 0 && leaves.len() != 1 {
+    if wanted != leaves.len() {
         return Err(Error::new(
             ErrorKind::Argument,
             format!(
@@ -396,6 +396,22 @@ mod tests {
                 scanned(&bad, r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, i8", pieces).unwrap_err();
             assert_eq!(got.to_string(), want.to_string());
         }
+    }
+
+    /// One value per match for a record of several fields is an error, whether the
+    /// pattern has no group or one.
+    #[test]
+    fn one_group_for_several_fields_is_an_error() {
+        let dt = DType::parse("i8, i8").unwrap();
+        for pattern in [r"\d+", r"(\d+)"] {
+            let err = fromregex_str("1 2\n3 4\n", pattern, &dt).unwrap_err();
+            assert!(
+                err.message().contains("one value per match"),
+                "{pattern}: {err}"
+            );
+        }
+        let err = fromregex_str("1 2\n", r"(\d) (\d) (\d)?", &dt).unwrap_err();
+        assert!(err.message().contains("3 capture groups"), "{err}");
     }
 
     /// The match loop visits the matches `Regex::captures_iter` yields, empty ones included.
