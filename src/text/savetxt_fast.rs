@@ -59,7 +59,8 @@ fn conv_of(spec: &Spec) -> Option<Conv> {
     let p = spec.precision.unwrap_or(6);
     match spec.conv {
         'e' | 'E' if p <= 18 => Some(Conv::Exp(p as u32, spec.conv == 'E')),
-        'f' | 'F' if p <= 18 => Some(Conv::Fixed(p as u32)),
+        // '%F' prints NAN and INF in capitals: the general formatter handles it.
+        'f' if p <= 18 => Some(Conv::Fixed(p as u32)),
         'd' | 'i' | 'u' if spec.precision.is_none() => Some(Conv::Int),
         's' if spec.precision.is_none() => Some(Conv::Bytes),
         _ => None,
