@@ -247,6 +247,24 @@ fn every_kind_of_field_becomes_its_arrow_type_with_the_same_values() {
 }
 
 #[test]
+fn empty_subarrays_keep_the_row_count() {
+    let dt = DType::parse("[('a','<i4'),('z','<i2',(0,))]").unwrap();
+    let bytes: Vec<u8> = (0..3i32).flat_map(|i| i.to_le_bytes()).collect();
+    let view = dtkit::raw::from_bytes(&bytes, &dtkit::raw::RawOptions::new(dt)).unwrap();
+    let batch = check_batch(&view);
+    assert_eq!(batch.num_rows(), 3);
+    assert_eq!(batch.column_by_name("z").unwrap().len(), 3);
+    // (2, 0): no Arrow form, refused with a reason.
+    let dt = DType::parse("[('a','<i4'),('z','<i2',(2, 0))]").unwrap();
+    let view = dtkit::raw::from_bytes(&bytes, &dtkit::raw::RawOptions::new(dt)).unwrap();
+    assert!(view
+        .to_record_batch()
+        .unwrap_err()
+        .message()
+        .contains("no Arrow form"));
+}
+
+#[test]
 fn objects_are_refused() {
     let dt = DType::parse("[('a','<i4'),('o','O')]").unwrap();
     let bytes = vec![0u8; dt.itemsize()];

@@ -143,8 +143,15 @@ fn column(name: &str, dtype: &DType, bytes: &[u8], offs: &[usize]) -> Result<(Fi
                 )
             })?;
             let child_field = Arc::new(child_field);
-            let list = FixedSizeListArray::try_new(child_field.clone(), size, child, None)
-                .map_err(arrow_error)?;
+            // With the length given: a (0,) subarray has no values to count rows by.
+            let list = FixedSizeListArray::try_new_with_length(
+                child_field.clone(),
+                size,
+                child,
+                None,
+                offs.len(),
+            )
+            .map_err(arrow_error)?;
             Ok((
                 Field::new(name, DataType::FixedSizeList(child_field, size), false),
                 Arc::new(list),
