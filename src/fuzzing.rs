@@ -475,6 +475,40 @@ pub fn roundtrip(data: &[u8]) {
         &bytes[..],
         "text bytes for {dtype}"
     );
+    // savetxt's fast path (exact printf digits) against its general formatter: '%.16e'
+    // and '%.3f' take the fast path, the same formats with a width of 1 the general one,
+    // and they must write the same text; 17 significant digits read back exactly.
+    for (fast, general, exact) in [
+        ("%.16e", "%1.16e", true),
+        ("%.3f", "%1.3f", false),
+        ("%d", "%1d", true),
+    ] {
+        if (fast == "%d") != matches!(s.kind(), ScalarKind::Int | ScalarKind::UInt) {
+            continue;
+        }
+        let text = |fmt: &str| {
+            let mut out = Vec::new();
+            let options = crate::text::SaveTxtOptions {
+                fmt: crate::text::Fmt::Str(fmt.to_owned()),
+                ..crate::text::SaveTxtOptions::default()
+            };
+            crate::text::savetxt(&array.view(), &mut out, &options).expect("savetxt");
+            out
+        };
+        let a = text(fast);
+        assert!(
+            a == text(general),
+            "{fast} fast and general paths differ for {dtype}"
+        );
+        if exact {
+            let read = crate::text::loadtxt_bytes(&a, &o).expect("loadtxt reads savetxt");
+            assert_eq!(
+                read.buffer().as_bytes(),
+                &bytes[..],
+                "{fast} text bytes for {dtype}"
+            );
+        }
+    }
 }
 
 /// A dtype from `u`: scalars of every kind and byte order, records (nested, with unique
