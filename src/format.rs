@@ -120,7 +120,6 @@ pub struct Format {
     offset: Option<Located>,
     count: Option<Located>,
     expects: Vec<Expect>,
-    directives: bool,
 }
 
 /// Where a format's records are in one file, and its decoded header.
@@ -156,9 +155,9 @@ fn line_col(text: &str, pos: usize) -> (u64, u64) {
     (line, col)
 }
 
-/// The text with every `#` comment outside quotes replaced by spaces, so that byte
-/// offsets into it are offsets into the original.
-fn blank_comments(text: &str) -> String {
+/// `text` without its `#` comments (outside quotes): replaced by spaces when `blank`, so
+/// that byte offsets into the result are offsets into `text`, else removed.
+pub(crate) fn without_comments(text: &str, blank: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let (mut quote, mut escaped, mut comment) = (None::<char>, false, false);
     for c in text.chars() {
@@ -166,7 +165,7 @@ fn blank_comments(text: &str) -> String {
             if c == '\n' {
                 comment = false;
                 out.push(c);
-            } else {
+            } else if blank {
                 out.extend(std::iter::repeat_n(' ', c.len_utf8()));
             }
             continue;
@@ -184,7 +183,9 @@ fn blank_comments(text: &str) -> String {
             }
             None if c == '#' => {
                 comment = true;
-                out.push(' ');
+                if blank {
+                    out.push(' ');
+                }
             }
             None => {
                 if c == '\'' || c == '"' {
@@ -197,13 +198,27 @@ fn blank_comments(text: &str) -> String {
     out
 }
 
+/// The directive a line of a layout file starts with (`records` for `records: ...`).
+fn directive(line: &str) -> Option<&'static str> {
+    KEYWORDS.iter().copied().find(|k| {
+        line.strip_prefix(*k)
+            .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with(':'))
+    })
+}
+
+/// True when comment-free `text` has a directive line: a layout file, not a dtype.
+#[cfg(feature = "cli")]
+pub(crate) fn has_directive_lines(text: &str) -> bool {
+    text.lines().any(|l| directive(l).is_some())
+}
+
 impl Format {
     /// Parse a layout file's text; `name` is used in messages and listings.
     ///
     /// # Errors
     /// A bad directive, dtype or expression, with its line and column.
     pub fn parse(name: &str, text: &str) -> Result<Format> {
-        let clean = blank_comments(text);
+        let clean = without_comments(text, true);
         let description = text
             .lines()
             .take_while(|l| l.trim_start().starts_with('#'))
@@ -214,11 +229,7 @@ impl Format {
         let mut directives: Vec<(&str, usize, usize)> = Vec::new();
         let mut pos = 0;
         for line in clean.split_inclusive('\n') {
-            let key = KEYWORDS.iter().find(|k| {
-                line.strip_prefix(**k)
-                    .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with(':'))
-            });
-            if let Some(k) = key {
+            if let Some(k) = directive(line) {
                 if let Some(last) = directives.last_mut() {
                     last.2 = pos;
                 }
@@ -254,7 +265,6 @@ impl Format {
                 offset: None,
                 count: None,
                 expects: Vec::new(),
-                directives: false,
             });
         }
         let mut format = Format {
@@ -265,7 +275,6 @@ impl Format {
             offset: None,
             count: None,
             expects: Vec::new(),
-            directives: true,
         };
         let mut have_records = false;
         for &(key, start, end) in &directives {
@@ -425,12 +434,6 @@ impl Format {
                 ),
             )
         })
-    }
-
-    /// True when the file has directives (`records:` and the others), false for a plain
-    /// dtype file.
-    pub fn has_directives(&self) -> bool {
-        self.directives
     }
 
     /// The format's name (the file name without `.dtype`).

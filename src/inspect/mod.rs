@@ -217,42 +217,7 @@ pub fn resolve_spec(spec: &str) -> Result<String> {
 
 /// Remove `#` comments that are outside quotes, line by line.
 pub fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for c in text.chars() {
-        if in_comment {
-            if c == '\n' {
-                in_comment = false;
-                out.push(c);
-            }
-            continue;
-        }
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q || c == '\n' {
-                    quote = None;
-                }
-                out.push(c);
-            }
-            None => {
-                if c == '#' {
-                    in_comment = true;
-                } else {
-                    if c == '\'' || c == '"' {
-                        quote = Some(c);
-                    }
-                    out.push(c);
-                }
-            }
-        }
-    }
-    out
+    crate::format::without_comments(text, false)
 }
 
 /// Parse a command-line dtype `SPEC` (including `@PATH`).
@@ -264,19 +229,13 @@ pub fn parse_cli_spec(spec: &str, align: bool) -> Result<DType> {
     DType::parse_with(&text, &ParseOptions::aligned(align)).map_err(|e| {
         // A layout file with directives given as a dtype: say what to do instead.
         match spec.strip_prefix('@') {
-            Some(path)
-                if std::fs::read_to_string(path).is_ok_and(|t| {
-                    crate::format::Format::parse("", &t).is_ok_and(|f| f.has_directives())
-                }) =>
-            {
-                Error::new(
-                    ErrorKind::Argument,
-                    format!(
-                        "{path} is a layout file (header:, records:, offset:, count: \
-                         directives): give it with --format {path}"
-                    ),
-                )
-            }
+            Some(path) if crate::format::has_directive_lines(&text) => Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "{path} is a layout file (header:, records:, offset:, count: \
+                     directives): give it with --format {path}"
+                ),
+            ),
             _ => e,
         }
     })
@@ -449,7 +408,7 @@ pub fn write_array_human(
     }
     if let Some(fm) = &info.format {
         rows.insert(1, ("format", fm.name.clone()));
-        if let Some(crate::array::Value::Record(fields)) = &info.header_value {
+        if let Some(crate::array::Value::Record(fields)) = &fm.header {
             for (i, (name, v)) in fields.iter().enumerate() {
                 let label = if i == 0 { "header" } else { "" };
                 rows.insert(2 + i, (label, format!("{name} = {}", raw::cell(v, 60))));
