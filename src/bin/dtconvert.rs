@@ -316,9 +316,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
 fn raw_input(cli: &Cli) -> Result<RawOptions, CliError> {
     if let Some(arg) = &cli.format {
         let (format, placement) = inspect::place_format(&cli.input, arg)?;
-        let mut options = format.raw_options(&placement);
-        options.allow_trailing = true;
-        return Ok(options);
+        return Ok(format.raw_options(&placement));
     }
     let Some(spec) = &cli.dtype else {
         return Err(CliError::input(

@@ -251,7 +251,6 @@ fn inspect_file(
     let title = match &placed {
         Some((format, p)) => {
             info.format = Some(inspect::raw::FormatJson::new(format, p));
-            info.header_value = p.header.clone();
             format!("{shown} ({} format)", format.name())
         }
         None => format!("{shown} (raw dump)"),

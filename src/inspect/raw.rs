@@ -15,8 +15,9 @@ pub struct FormatJson {
     pub name: String,
     /// Bytes of the header at the start of the file (0 without one).
     pub header_size: u64,
-    /// The header's fields, encoded as `values` are; `null` without a header.
-    pub header: Option<serde_json::Value>,
+    /// The decoded header, serialized as `values` are; `null` without a header.
+    #[serde(serialize_with = "header_json")]
+    pub header: Option<Value>,
     /// Byte offset of the first record.
     pub offset: u64,
     /// Number of records.
@@ -29,11 +30,15 @@ impl FormatJson {
         FormatJson {
             name: format.name().to_owned(),
             header_size: p.header_size,
-            header: p.header.as_ref().map(value_json),
+            header: p.header.clone(),
             offset: p.offset,
             count: p.count,
         }
     }
+}
+
+fn header_json<S: serde::Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
+    v.as_ref().map(value_json).serialize(s)
 }
 
 /// The JSON of `dtinspect FILE --json` (shared/CLI.md).
@@ -65,9 +70,6 @@ pub struct ArrayJson {
     /// The layout file that placed the records (`--format`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<FormatJson>,
-    /// The decoded header, for the human output.
-    #[serde(skip)]
-    pub header_value: Option<Value>,
     /// The record dtype.
     pub dtype: DTypeJson,
     /// NumPy's flags.
@@ -143,7 +145,6 @@ impl ArrayJson {
             nbytes: (layout.len() * dt.itemsize()) as u64,
             trailing_bytes: None,
             format: None,
-            header_value: None,
             dtype: DTypeJson::new(dt),
             flags,
             fields,
