@@ -235,38 +235,29 @@ impl InferSeq {
     }
 }
 
-impl ser::SerializeSeq for InferSeq {
-    type Ok = Node;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Node> {
-        self.finish()
-    }
+/// The three sequence traits of serde, implemented alike by `$ty` through its `push`-like
+/// method `$add` and its `$finish` (for [`InferSeq`] and [`EncodeSeq`]).
+macro_rules! seq_impls {
+    ($ty:ty, $ok:ty, $add:ident, $finish:ident) => {
+        seq_impls!(@one $ty, $ok, $add, $finish, SerializeSeq::serialize_element);
+        seq_impls!(@one $ty, $ok, $add, $finish, SerializeTuple::serialize_element);
+        seq_impls!(@one $ty, $ok, $add, $finish, SerializeTupleStruct::serialize_field);
+    };
+    (@one $ty:ty, $ok:ty, $add:ident, $finish:ident, $tr:ident :: $m:ident) => {
+        impl ser::$tr for $ty {
+            type Ok = $ok;
+            type Error = Error;
+            fn $m<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+                self.$add(value)
+            }
+            fn end(self) -> Result<$ok> {
+                self.$finish()
+            }
+        }
+    };
 }
 
-impl ser::SerializeTuple for InferSeq {
-    type Ok = Node;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Node> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for InferSeq {
-    type Ok = Node;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Node> {
-        self.finish()
-    }
-}
+seq_impls!(InferSeq, Node, push, finish);
 
 /// Collects the fields of a struct.
 pub(super) struct InferStruct {
@@ -618,6 +609,12 @@ impl<'a, 'b> Encode<'a, 'b> {
             DType::Subarray(sub) => Ok(EncodeSeq::Subarray {
                 base: sub.base(),
                 shape: sub.shape(),
+                // The dtype of one element along the first axis, built once per sequence.
+                inner: match sub.shape() {
+                    [_] => None,
+                    [_, rest @ ..] => Some(DType::subarray(sub.base().clone(), rest)?),
+                    [] => None,
+                },
                 out,
                 next: 0,
             }),
@@ -655,6 +652,8 @@ pub(super) enum EncodeSeq<'a, 'b> {
     Subarray {
         base: &'a DType,
         shape: &'a [usize],
+        /// The subarray of the remaining axes, when there are more than one.
+        inner: Option<DType>,
         out: &'b mut [u8],
         next: usize,
     },
@@ -681,6 +680,7 @@ impl EncodeSeq<'_, '_> {
             EncodeSeq::Subarray {
                 base,
                 shape,
+                inner,
                 out,
                 next,
             } => {
@@ -694,19 +694,12 @@ impl EncodeSeq<'_, '_> {
                 *next += 1;
                 let step = out.len() / shape[0];
                 let slot = &mut out[i * step..(i + 1) * step];
-                let r = if shape.len() == 1 {
-                    value.serialize(Encode {
-                        dtype: base,
+                value
+                    .serialize(Encode {
+                        dtype: inner.as_ref().unwrap_or(base),
                         out: slot,
                     })
-                } else {
-                    let inner = DType::subarray((*base).clone(), &shape[1..])?;
-                    value.serialize(Encode {
-                        dtype: &inner,
-                        out: slot,
-                    })
-                };
-                r.map_err(|e| in_field(e, &format!("[{i}]")))
+                    .map_err(|e| in_field(e, &format!("[{i}]")))
             }
             EncodeSeq::Record { record, out, next } => {
                 let Some(f) = record.fields().get(*next) else {
@@ -777,25 +770,7 @@ impl EncodeSeq<'_, '_> {
     }
 }
 
-macro_rules! seq_impls {
-    ($($tr:ident :: $m:ident),*) => {$(
-        impl ser::$tr for EncodeSeq<'_, '_> {
-            type Ok = ();
-            type Error = Error;
-            fn $m<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-                self.element(value)
-            }
-            fn end(self) -> Result<()> {
-                self.finish()
-            }
-        }
-    )*};
-}
-seq_impls!(
-    SerializeSeq::serialize_element,
-    SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field
-);
+seq_impls!(EncodeSeq<'_, '_>, (), element, finish);
 
 /// Writes the fields of a struct or map into the record's fields of the same names.
 pub(super) struct EncodeRecord<'a, 'b> {
