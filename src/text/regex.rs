@@ -211,9 +211,9 @@ impl Scanner<'_> {
         Ok(out)
     }
 
-    /// Scan from `start` until no match is left or the next search would begin at or after
+    /// Scan from `from` until no match is left or the next search would begin at or after
     /// `stop`.
-    fn scan(&self, start: State, stop: usize) -> Chunk {
+    fn scan(&self, from: State, stop: usize) -> Chunk {
         let (re, text) = (self.re, self.text);
         let mut data = Vec::new();
         let mut states = Vec::new();
@@ -223,7 +223,7 @@ impl Scanner<'_> {
         let slot = |slots: &[Option<regex_automata::util::primitives::NonMaxUsize>], i: usize| {
             slots.get(i).copied().flatten().map(|v| v.get())
         };
-        let mut state = start;
+        let mut state = from;
         let mut n = 0usize;
         let end = 'scan: loop {
             if state.pos > text.len() {
@@ -246,36 +246,35 @@ impl Scanner<'_> {
             if found.is_none() {
                 break End::Done;
             }
-            let (Some(ms), Some(me)) = (slot(&slots, 0), slot(&slots, 1)) else {
+            let (Some(start), Some(end)) = (slot(&slots, 0), slot(&slots, 1)) else {
                 break End::Done;
             };
-            let m = Match { start: ms, end: me };
             // An empty match right where the previous one ended is skipped, as re.finditer.
-            if m.start() == m.end() && state.last_end == Some(m.end()) {
+            if start == end && state.last_end == Some(end) {
                 state.pos = next_char(text, state.pos);
                 continue;
             }
-            if n == 0 && m.start() == m.end() && m.start() == start.pos {
+            if n == 0 && start == end && start == from.pos {
                 empty_first = true;
             }
             state = State {
-                pos: if m.start() == m.end() {
-                    next_char(text, m.end())
+                pos: if start == end {
+                    next_char(text, end)
                 } else {
-                    m.end()
+                    end
                 },
-                last_end: Some(m.end()),
+                last_end: Some(end),
             };
             let at = data.len();
             data.resize(at + self.itemsize, 0);
             let record = &mut data[at..];
             for (i, leaf) in self.leaves.iter().enumerate() {
                 let (pos, value) = if self.groups == 0 {
-                    (m.start(), &text[m.start()..m.end()])
+                    (start, &text[start..end])
                 } else {
                     match (slot(&slots, 2 * (i + 1)), slot(&slots, 2 * (i + 1) + 1)) {
                         (Some(s), Some(e)) => (s, &text[s..e]),
-                        _ => (m.start(), ""),
+                        _ => (start, ""),
                     }
                 };
                 let slot = &mut record[leaf.offset..leaf.offset + leaf.dtype.size()];
@@ -307,23 +306,6 @@ impl Scanner<'_> {
             empty_first,
             end,
         }
-    }
-}
-
-/// A match's span.
-#[derive(Debug, Clone, Copy)]
-struct Match {
-    start: usize,
-    end: usize,
-}
-
-impl Match {
-    fn start(self) -> usize {
-        self.start
-    }
-
-    fn end(self) -> usize {
-        self.end
     }
 }
 

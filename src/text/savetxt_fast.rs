@@ -136,7 +136,7 @@ impl Plan {
         Some(Plan { texts, columns })
     }
 
-    /// Format rows `rows` of `view` (whose elements start at `row_offset(r)`) into `out`.
+    /// Format the rows whose elements start at `offsets` in `bytes` into `out`.
     fn format_rows(
         &self,
         bytes: &[u8],
