@@ -95,8 +95,16 @@ pub(crate) trait Records {
     /// A new record of `len` bytes at the end, zeroed where no field will be written;
     /// `None` when there is no room.
     fn push(&mut self, len: usize) -> Option<&mut [u8]>;
-    /// Drop the last record, of `len` bytes.
-    fn pop(&mut self, len: usize);
+    /// Rows from `pos` parsed by `fused` into records of `len` bytes, at most `max` of them,
+    /// until it declines a row or the text ends: where it stopped and the rows parsed.
+    fn fused_rows(
+        &mut self,
+        fused: &Fused,
+        text: &[u8],
+        pos: usize,
+        len: usize,
+        max: usize,
+    ) -> (usize, usize);
 }
 
 impl Records for Vec<u8> {
@@ -107,8 +115,29 @@ impl Records for Vec<u8> {
         Some(&mut self[start..])
     }
 
-    fn pop(&mut self, len: usize) {
-        self.truncate(self.len() - len);
+    fn fused_rows(
+        &mut self,
+        fused: &Fused,
+        text: &[u8],
+        mut pos: usize,
+        len: usize,
+        max: usize,
+    ) -> (usize, usize) {
+        // In batches of zeroed records, the unused ones cut off again.
+        const BATCH: usize = 1024;
+        let mut rows = 0;
+        loop {
+            let want = (max - rows).min(BATCH);
+            let start = self.len();
+            self.resize(start + want * len, 0);
+            let (next, n) = fused.rows(text, pos, &mut self[start..], len, false);
+            self.truncate(start + n * len);
+            pos = next;
+            rows += n;
+            if n < want || rows == max {
+                return (pos, rows);
+            }
+        }
     }
 }
 
@@ -133,8 +162,19 @@ impl Records for Window<'_> {
         Some(rec)
     }
 
-    fn pop(&mut self, len: usize) {
-        self.used -= len;
+    fn fused_rows(
+        &mut self,
+        fused: &Fused,
+        text: &[u8],
+        pos: usize,
+        len: usize,
+        max: usize,
+    ) -> (usize, usize) {
+        let room = &mut self.buf[self.used..];
+        let room_len = (room.len() / len.max(1)).min(max).saturating_mul(len);
+        let (next, n) = fused.rows(text, pos, &mut room[..room_len], len, self.zero);
+        self.used += n * len;
+        (next, n)
     }
 }
 
@@ -193,14 +233,17 @@ pub(crate) fn parse_chunk<R: Records>(
             }
         }
         if let Some(f) = &fused {
-            let rec = out.push(fused_record).ok_or_else(no_room)?;
-            if let Some(next) = f.row(bytes, pos, rec) {
-                pos = next;
-                line += 1;
-                rows += 1;
+            let max = plan
+                .max_rows
+                .map_or(usize::MAX, |m| m.saturating_sub(row_base + rows));
+            let (next, n) = out.fused_rows(f, bytes, pos, fused_record, max);
+            pos = next;
+            line += n as u64;
+            rows += n;
+            if pos >= bytes.len() || n == max {
                 continue;
             }
-            out.pop(fused_record);
+            // The fused parser declined this line: the line-by-line parser decides.
         }
         let end = memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |n| pos + n);
         let mut stop = end;
@@ -614,9 +657,12 @@ pub(crate) fn parse_direct(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pieces: Vec<&[u8]> = layout.cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect();
     let newlines = &layout.newlines;
-    let room: Vec<usize> = newlines
+    // A piece has at most one row per newline, plus one for a last line without its
+    // newline: with the room exact, full windows need no closing up.
+    let room: Vec<usize> = pieces
         .iter()
-        .map(|&n| (n as usize + 1).saturating_mul(record))
+        .zip(newlines)
+        .map(|(p, &n)| (n as usize + usize::from(p.last() != Some(&b'\n'))).saturating_mul(record))
         .collect();
     let total = room.iter().fold(0usize, |a, &r| a.saturating_add(r));
     out.reserve(total);

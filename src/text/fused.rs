@@ -167,9 +167,42 @@ impl Fused {
         (m.trailing_zeros() / 8) as usize
     }
 
+    /// Parse rows from `pos` into the records of `len` bytes that `out` holds (zeroing each
+    /// first when `zero`), until a row is declined, the text ends or `out` is full: where
+    /// the next row starts and the rows parsed.
+    pub fn rows(
+        &self,
+        b: &[u8],
+        mut pos: usize,
+        out: &mut [u8],
+        len: usize,
+        zero: bool,
+    ) -> (usize, usize) {
+        let mut n = 0;
+        if len == 0 {
+            return (pos, 0);
+        }
+        for rec in out.chunks_exact_mut(len) {
+            if pos >= b.len() {
+                break;
+            }
+            if zero {
+                rec.fill(0);
+            }
+            match self.row(b, pos, rec) {
+                Some(next) => {
+                    pos = next;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        (pos, n)
+    }
+
     /// Parse the row starting at `pos` into `out` (the record, zeroed); returns where the
     /// next line starts, or `None` to let the line-by-line parser do this line.
-    #[inline]
+    #[inline(always)]
     pub fn row(&self, b: &[u8], pos: usize, out: &mut [u8]) -> Option<usize> {
         let mut i = pos;
         let last = self.cols.len() - 1;
@@ -233,13 +266,32 @@ impl Fused {
                 if v < lo || v > hi {
                     return None;
                 }
-                let le = v.to_le_bytes();
-                if order == ByteOrder::Big {
-                    for (k, o) in slot.iter_mut().enumerate() {
-                        *o = le[col.size - 1 - k];
+                // Stored by size with fixed-size copies: a copy of a run-time length
+                // is a call to memcpy per field.
+                let big = order == ByteOrder::Big;
+                match slot.len() {
+                    8 => slot.copy_from_slice(&if big {
+                        v.to_be_bytes()
+                    } else {
+                        v.to_le_bytes()
+                    }),
+                    4 => {
+                        let v = v as u32;
+                        slot.copy_from_slice(&if big {
+                            v.to_be_bytes()
+                        } else {
+                            v.to_le_bytes()
+                        });
                     }
-                } else {
-                    slot.copy_from_slice(&le[..col.size]);
+                    2 => {
+                        let v = v as u16;
+                        slot.copy_from_slice(&if big {
+                            v.to_be_bytes()
+                        } else {
+                            v.to_le_bytes()
+                        });
+                    }
+                    _ => slot[0] = v as u8,
                 }
                 Some(end)
             }
