@@ -433,15 +433,19 @@ pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt
     } else {
         text
     };
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let lines = if text.ends_with('\n') {
-        &lines[..lines.len() - 1]
-    } else {
-        &lines[..]
-    };
+    // The lines, without their '\n' (or "\r\n"); a last line without a newline too.
+    let mut lines: Vec<&str> = Vec::with_capacity(text.len() / 64 + 1);
+    let mut from = 0;
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        let line = &text[from..nl];
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
+        from = nl + 1;
+    }
+    if from < text.len() || text.is_empty() {
+        let line = &text[from..];
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
+    }
+    let lines = &lines[..];
     let mut next = opts.skip_header.min(lines.len());
     // The first line with values sets the column count (and may hold the names).
     let mut first: Option<(usize, Vec<Value<'_>>)> = None;
@@ -1281,38 +1285,6 @@ pub fn genfromtxt_bytes(
 /// # Errors
 /// As [`genfromtxt_bytes`], and I/O errors with the path.
 pub fn genfromtxt_path(path: &std::path::Path, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
-    let with_path = |e: std::io::Error| {
-        let err = Error::from(e);
-        Error::new(
-            err.kind(),
-            format!("cannot read {}: {}", path.display(), err.message()),
-        )
-    };
-    let file = std::fs::File::open(path).map_err(with_path)?;
-    let bytes = if path.extension().is_some_and(|e| e == "gz") {
-        read_all(flate2::read::MultiGzDecoder::new(file), None)
-    } else {
-        let size = file.metadata().ok().map(|m| m.len() as usize);
-        read_all(file, size)
-    }
-    .map_err(with_path)?;
+    let bytes = super::input::read_file(path)?;
     genfromtxt_bytes(bytes.as_bytes(), super::Encoding::Utf8, opts)
-}
-
-/// All of `reader`, in an aligned buffer (large ones in huge pages: reading 100 MB into a
-/// fresh vector costs more in page faults than in copying).
-fn read_all(mut reader: impl std::io::Read, size: Option<usize>) -> std::io::Result<AlignedBuf> {
-    let mut buf = AlignedBuf::default();
-    buf.reserve(size.map_or(1 << 16, |s| s + 1));
-    loop {
-        if buf.spare_mut().is_empty() {
-            buf.reserve(buf.capacity().max(1 << 16));
-        }
-        match reader.read(buf.spare_mut()) {
-            Ok(0) => return Ok(buf),
-            Ok(n) => buf.grow_len(n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
 }

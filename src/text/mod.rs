@@ -8,12 +8,13 @@ pub(crate) use convert::{convert as convert_field, put_int as convert_field_int}
 mod fast;
 mod fused;
 mod genfromtxt;
+mod input;
 mod loadtxt;
 mod regex;
 mod savetxt;
 mod savetxt_fast;
 
-pub use self::regex::fromregex_str;
+pub use self::regex::{fromregex_path, fromregex_str};
 #[doc(hidden)]
 pub use genfromtxt::genfromtxt_str_general;
 pub use genfromtxt::{

@@ -12,6 +12,18 @@ use regex_automata::{meta, Anchored, Input};
 
 use super::convert::convert;
 
+/// `np.fromregex` on a UTF-8 file (a `.gz` file decompressed on the fly): one record per
+/// match of `pattern`.
+///
+/// # Errors
+/// As [`fromregex_str`]; I/O errors with the path; text that is not UTF-8, at its line and
+/// column.
+pub fn fromregex_path(path: &std::path::Path, pattern: &str, dtype: &DType) -> Result<Array> {
+    let bytes = super::input::read_file(path)?;
+    let text = super::decode(bytes.as_bytes(), super::Encoding::Utf8)?;
+    fromregex_str(&text, pattern, dtype)
+}
+
 /// `np.fromregex` on text: one record per match of `pattern`.
 ///
 /// # Errors

@@ -1,0 +1,177 @@
+//! Reading whole text files for the loaders that need all of the text at once
+//! (`genfromtxt`, `fromregex`).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::array::AlignedBuf;
+use crate::error::{Error, Result};
+
+/// Files from this size on are read by several threads at once.
+const PARALLEL_FROM: usize = 8 << 20;
+
+/// The bytes of the file at `path`, a `.gz` file decompressed, in an aligned buffer. A
+/// large regular file is read by one thread per core, each into its own part of the
+/// buffer: most of the cost of reading 100 MB is the page faults of the fresh buffer, and
+/// this way every core takes its share of them.
+///
+/// # Errors
+/// I/O errors, with the path in the message.
+pub(crate) fn read_file(path: &Path) -> Result<AlignedBuf> {
+    let with_path = |e: std::io::Error| {
+        let err = Error::from(e);
+        Error::new(
+            err.kind(),
+            format!("cannot read {}: {}", path.display(), err.message()),
+        )
+    };
+    let file = File::open(path).map_err(with_path)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        return read_all(flate2::read::MultiGzDecoder::new(file), None).map_err(with_path);
+    }
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .and_then(|m| usize::try_from(m.len()).ok());
+    match size {
+        #[cfg(unix)]
+        Some(size) if size >= PARALLEL_FROM => read_parallel(&file, size).map_err(with_path),
+        _ => read_all(file, size).map_err(with_path),
+    }
+}
+
+/// All of `reader`, in an aligned buffer (large ones in huge pages: reading 100 MB into a
+/// fresh vector costs more in page faults than in copying).
+pub(crate) fn read_all(mut reader: impl Read, size: Option<usize>) -> std::io::Result<AlignedBuf> {
+    let mut buf = AlignedBuf::default();
+    buf.reserve(size.map_or(1 << 16, |s| s + 1));
+    read_rest(&mut reader, &mut buf)?;
+    Ok(buf)
+}
+
+/// Append the rest of `reader` to `buf`.
+fn read_rest(reader: &mut impl Read, buf: &mut AlignedBuf) -> std::io::Result<()> {
+    loop {
+        if buf.spare_mut().is_empty() {
+            buf.reserve(buf.capacity().max(1 << 16));
+        }
+        match reader.read(buf.spare_mut()) {
+            Ok(0) => return Ok(()),
+            Ok(n) => buf.grow_len(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A file of about `size` bytes read in parts, one thread each; then whatever follows (the
+/// file may have grown). A part that comes back short (the file shrank) ends the text.
+#[cfg(unix)]
+fn read_parallel(file: &File, size: usize) -> std::io::Result<AlignedBuf> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = AlignedBuf::default();
+    buf.reserve(size + 1);
+    if buf.spare_mut().len() < size {
+        // No room reserved up front: read as it comes.
+        return read_all(file, Some(size));
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(size / (PARALLEL_FROM / 2))
+        .max(1);
+    let part = size.div_ceil(threads);
+    let read_part = |chunk: &mut [u8], at: u64| -> std::io::Result<usize> {
+        let mut done = 0;
+        while done < chunk.len() {
+            match file.read_at(&mut chunk[done..], at + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    };
+    let got: Vec<std::io::Result<usize>> = std::thread::scope(|s| {
+        let handles: Vec<_> = buf.spare_mut()[..size]
+            .chunks_mut(part)
+            .enumerate()
+            .map(|(k, chunk)| s.spawn(move || read_part(chunk, (k * part) as u64)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a reading thread failed")))
+            })
+            .collect()
+    });
+    let mut total = 0;
+    for (k, r) in got.into_iter().enumerate() {
+        let n = r?;
+        total = k * part + n;
+        if n < part.min(size - k * part) {
+            // Short: the file ended here.
+            buf.grow_len(total);
+            return Ok(buf);
+        }
+    }
+    buf.grow_len(total);
+    let mut tail = FileTail {
+        file,
+        at: total as u64,
+    };
+    read_rest(&mut tail, &mut buf)?;
+    Ok(buf)
+}
+
+/// A file read from an offset on, without moving its cursor.
+#[cfg(unix)]
+struct FileTail<'a> {
+    file: &'a File,
+    at: u64,
+}
+
+#[cfg(unix)]
+impl Read for FileTail<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files read in parallel parts come back byte for byte, whatever the size.
+    #[test]
+    fn parallel_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        for size in [
+            0,
+            1,
+            PARALLEL_FROM - 1,
+            PARALLEL_FROM,
+            PARALLEL_FROM + 4097,
+            3 * PARALLEL_FROM + 5,
+        ] {
+            let path = dir.path().join(format!("f{size}.txt"));
+            let bytes: Vec<u8> = (0..size).map(|k| (k * 7 + k / 251) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            let got = read_file(&path).unwrap();
+            assert_eq!(got.as_bytes().len(), size);
+            assert!(got.as_bytes() == &bytes[..], "size {size}");
+        }
+        let missing = read_file(&dir.path().join("missing.txt")).unwrap_err();
+        assert!(
+            missing.message().contains("missing.txt"),
+            "{}",
+            missing.message()
+        );
+    }
+}
