@@ -15,8 +15,8 @@ use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
 use dtkit::text::{
-    decode, fromregex_str, genfromtxt_str, loadtxt_path, loadtxt_reader_sized, savetxt_path,
-    Encoding, Fmt, GenFromTxtOptions, LoadTxtOptions, Names, SaveTxtOptions,
+    decode, fromregex_str, genfromtxt_bytes, loadtxt_path, loadtxt_reader_sized, read_file,
+    savetxt_path, Encoding, Fmt, GenFromTxtOptions, LoadTxtOptions, Names, SaveTxtOptions,
 };
 use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
@@ -447,15 +447,19 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 options.comments.clone_from(&cli.comments);
             }
             let genfromtxt = cli.names || !cli.missing.is_empty() || cli.filling.is_some();
-            let read_text = || -> Result<String, CliError> {
-                let bytes = std::fs::read(&cli.input)
+            // The whole text (a .gz decompressed), read by every core; decoded in place
+            // when it is UTF-8.
+            let bytes = || {
+                std::fs::metadata(&cli.input)
                     .map_err(|e| CliError::io("cannot read", &cli.input, e))?;
-                Ok(decode(&bytes, options.encoding).map_err(ctx)?.into_owned())
+                read_file(&cli.input).map_err(ctx)
             };
             let array = if let Some(pattern) = &cli.regex {
-                fromregex_str(&read_text()?, pattern, &options.dtype).map_err(ctx)?
+                let bytes = bytes()?;
+                let text = decode(bytes.as_bytes(), options.encoding).map_err(ctx)?;
+                fromregex_str(&text, pattern, &options.dtype).map_err(ctx)?
             } else if genfromtxt {
-                let text = read_text()?;
+                let bytes = bytes()?;
                 if options.comments.len() > 1 || options.quotechar.is_some() {
                     return Err(CliError::input(
                         "--names, --missing and --filling take one comment marker and no --quotechar",
@@ -483,7 +487,9 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                     max_rows: cli.max_rows,
                     ..GenFromTxtOptions::default()
                 };
-                genfromtxt_str(&text, &gen).map_err(ctx)?.data
+                genfromtxt_bytes(bytes.as_bytes(), options.encoding, &gen)
+                    .map_err(ctx)?
+                    .data
             } else {
                 let file = File::open(&cli.input)
                     .map_err(|e| CliError::io("cannot open", &cli.input, e))?;

@@ -11,14 +11,15 @@ use crate::error::{Error, Result};
 /// Files from this size on are read by several threads at once.
 const PARALLEL_FROM: usize = 8 << 20;
 
-/// The bytes of the file at `path`, a `.gz` file decompressed, in an aligned buffer. A
+/// The bytes of the file at `path`, a `.gz` file decompressed, in an aligned buffer (for
+/// [`genfromtxt_bytes`](super::genfromtxt_bytes) and the other loaders of whole texts). A
 /// large regular file is read by one thread per core, each into its own part of the
 /// buffer: most of the cost of reading 100 MB is the page faults of the fresh buffer, and
 /// this way every core takes its share of them.
 ///
 /// # Errors
 /// I/O errors, with the path in the message.
-pub(crate) fn read_file(path: &Path) -> Result<AlignedBuf> {
+pub fn read_file(path: &Path) -> Result<AlignedBuf> {
     let with_path = |e: std::io::Error| {
         let err = Error::from(e);
         Error::new(

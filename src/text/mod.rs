@@ -21,6 +21,7 @@ pub use genfromtxt::{
     genfromtxt_bytes, genfromtxt_path, genfromtxt_str, ColumnKey, GenFromTxt, GenFromTxtOptions,
     Names,
 };
+pub use input::read_file;
 pub use loadtxt::{
     decode, loadtxt_bytes, loadtxt_each, loadtxt_path, loadtxt_reader, loadtxt_reader_sized,
     loadtxt_str, Converter, Encoding, LoadTxtOptions,
