@@ -218,6 +218,26 @@ pub fn text(data: &[u8]) {
         skip_footer: usize::from(pick >> 7),
         ..GenFromTxtOptions::default()
     };
+    // fromregex's forward walk and fused conversions give what the regex engine and the
+    // general converters give.
+    const PATTERNS: [&str; 4] = [
+        r"(\d+) (\w+) (\S+)\n",
+        r"(-?\d+)[;,](\w*)[;,]([^\n]+)",
+        r"(\S+)\s+(\S+)\s+(\S+)",
+        r"x?(\d{1,3}) ?([a-z]+) (.+)",
+    ];
+    let pattern = PATTERNS[usize::from(pick >> 2 & 3)];
+    let rdt = DType::parse(DTYPES[6]).expect("valid dtype");
+    let walked = crate::text::fromregex_str(text, pattern, &rdt);
+    let engine = crate::text::fromregex_str_engine(text, pattern, &rdt);
+    match (&walked, &engine) {
+        (Ok(a), Ok(b)) => assert!(
+            a.buffer().as_bytes() == b.buffer().as_bytes(),
+            "fromregex {pattern:?}: walk {a:?} and engine {b:?} disagree on {text:?}"
+        ),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{pattern:?} on {text:?}"),
+        _ => panic!("fromregex {pattern:?}: walk {walked:?}, engine {engine:?} on {text:?}"),
+    }
     let fast_g = genfromtxt_str(text, &g);
     if let Ok(r) = &fast_g {
         assert_eq!(r.data.shape(), r.mask.shape());

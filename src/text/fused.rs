@@ -72,6 +72,58 @@ impl Col {
     }
 }
 
+impl Col {
+    /// Whether [`Col::convert_exact`] converts the column's fields (numbers and `S<n>`).
+    pub fn converts_exactly(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Int { .. } | Kind::F64Le | Kind::Float(_) | Kind::Bytes
+        )
+    }
+
+    /// Convert the field `b[start..end]`, all of it, into the column's place in `record`
+    /// when it is a plain decimal number (sign, digits, point, exponent) the column holds,
+    /// or ASCII text for `S<n>`; `false` otherwise, with nothing decided: the general
+    /// converter then decides (spaces, `inf`, `0x10`, out of range, other text...). A
+    /// number is read in the whole of `b`, whole words at a time, and must end exactly at
+    /// `end`.
+    #[inline]
+    pub fn convert_exact(&self, b: &[u8], (start, end): (usize, usize), record: &mut [u8]) -> bool {
+        let Some(slot) = record.get_mut(self.offset..self.offset + self.size) else {
+            return false;
+        };
+        match self.kind {
+            Kind::Int { lo, hi, order } => match scan_int(b, start) {
+                Some((v, e)) if e == end && (lo..=hi).contains(&v) => {
+                    store_int(slot, v, order);
+                    true
+                }
+                _ => false,
+            },
+            Kind::F64Le | Kind::Float(_) => match scan_float(b, start) {
+                Some((v, e)) if e == end => {
+                    match self.kind {
+                        Kind::Float(order) => put_float(slot, v, order),
+                        _ => slot.copy_from_slice(&v.to_le_bytes()),
+                    }
+                    true
+                }
+                _ => false,
+            },
+            Kind::Bytes => {
+                let Some(text) = b.get(start..end).filter(|t| t.is_ascii()) else {
+                    return false;
+                };
+                let n = text.len().min(slot.len());
+                slot[..n].copy_from_slice(&text[..n]);
+                slot[n..].fill(0);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The fused parser for one set of options: the columns and the byte classes.
 pub(crate) struct Fused {
     cols: Vec<Col>,
@@ -262,33 +314,7 @@ impl Fused {
             if v < lo || v > hi {
                 return None;
             }
-            // Stored by size with fixed-size copies: a copy of a run-time length
-            // is a call to memcpy per field.
-            let big = order == ByteOrder::Big;
-            match slot.len() {
-                8 => slot.copy_from_slice(&if big {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                }),
-                4 => {
-                    let v = v as u32;
-                    slot.copy_from_slice(&if big {
-                        v.to_be_bytes()
-                    } else {
-                        v.to_le_bytes()
-                    });
-                }
-                2 => {
-                    let v = v as u16;
-                    slot.copy_from_slice(&if big {
-                        v.to_be_bytes()
-                    } else {
-                        v.to_le_bytes()
-                    });
-                }
-                _ => slot[0] = v as u8,
-            }
+            store_int(slot, v, order);
             return Some(end);
         }
         match col.kind {
@@ -375,9 +401,40 @@ impl Fused {
     }
 }
 
+/// `v` stored in `slot` (1, 2, 4 or 8 bytes) in `order`, by fixed-size copies: a copy of
+/// a run-time length is a call to memcpy per field.
+#[inline(always)]
+fn store_int(slot: &mut [u8], v: i64, order: ByteOrder) {
+    let big = order == ByteOrder::Big;
+    match slot.len() {
+        8 => slot.copy_from_slice(&if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }),
+        4 => {
+            let v = v as u32;
+            slot.copy_from_slice(&if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            });
+        }
+        2 => {
+            let v = v as u16;
+            slot.copy_from_slice(&if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            });
+        }
+        _ => slot[0] = v as u8,
+    }
+}
+
 /// The eight bytes of `b` from `i` as a little-endian word.
 #[inline(always)]
-fn word(b: &[u8], i: usize) -> u64 {
+pub(crate) fn word(b: &[u8], i: usize) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&b[i..i + 8]);
     u64::from_le_bytes(w)
@@ -398,7 +455,7 @@ fn eight_value(v: u64) -> u64 {
 
 /// The number of ASCII digits at the start (low bytes) of `v`, 0 to 8.
 #[inline(always)]
-fn leading_digits(v: u64) -> usize {
+pub(crate) fn leading_digits(v: u64) -> usize {
     let x = v ^ 0x3030_3030_3030_3030;
     // A byte is not a digit when it is above 9 after the xor (its high bit is set by the
     // addition, or was set already). Carries only leave bytes already marked.

@@ -9,11 +9,14 @@ mod fast;
 mod fused;
 mod genfromtxt;
 mod input;
+mod linear;
 mod loadtxt;
 mod regex;
 mod savetxt;
 mod savetxt_fast;
 
+#[doc(hidden)]
+pub use self::regex::fromregex_str_engine;
 pub use self::regex::{fromregex_path, fromregex_str};
 #[doc(hidden)]
 pub use genfromtxt::genfromtxt_str_general;

@@ -11,6 +11,8 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use regex_automata::{meta, Anchored, Input};
 
 use super::convert::convert;
+use super::fused::Col;
+use super::linear::{Found, Linear};
 
 /// `np.fromregex` on a UTF-8 file (a `.gz` file decompressed on the fly): one record per
 /// match of `pattern`.
@@ -31,6 +33,18 @@ pub fn fromregex_path(path: &std::path::Path, pattern: &str, dtype: &DType) -> R
 /// compile, a group count different from the field count, or a group that does not
 /// convert (at its line and column).
 pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> {
+    fromregex_with(text, pattern, dtype, true)
+}
+
+/// [`fromregex_str`] with the regex engine alone (no forward walk, no fused conversions),
+/// for tests and fuzzing to compare with.
+#[doc(hidden)]
+pub fn fromregex_str_engine(text: &str, pattern: &str, dtype: &DType) -> Result<Array> {
+    fromregex_with(text, pattern, dtype, false)
+}
+
+/// `np.fromregex`, with the walk and the fused conversions when `fast`.
+fn fromregex_with(text: &str, pattern: &str, dtype: &DType, fast: bool) -> Result<Array> {
     let Some(record) = dtype.as_record() else {
         return Err(Error::new(
             ErrorKind::Argument,
@@ -71,17 +85,24 @@ pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> 
             ),
         ));
     }
+    let linear = super::linear::Linear::new(pattern).filter(|l| fast && l.groups() == groups);
+    let cols: Vec<Option<Col>> = leaves
+        .iter()
+        .map(|l| Col::of(l.offset, &l.dtype).filter(|c| fast && c.converts_exactly()))
+        .collect();
     let scanner = Scanner {
         re: &re,
+        linear: linear.as_ref(),
         text,
         groups,
         leaves: &leaves,
+        cols: &cols,
         itemsize: dtype.itemsize(),
     };
     let data = scanner.run()?;
     let rows = data.len() / dtype.itemsize().max(1);
     let layout = Layout::contiguous(dtype.clone(), &[rows], Order::C)?;
-    Array::from_parts(AlignedBuf::from_bytes(&data), layout)
+    Array::from_parts(data, layout)
 }
 
 /// Where a scan is: the next search position, and where the last match ended (an empty
@@ -119,9 +140,13 @@ const SYNC: usize = 64;
 
 struct Scanner<'a> {
     re: &'a meta::Regex,
+    /// The pattern as a forward walk, when it is one.
+    linear: Option<&'a Linear>,
     text: &'a str,
     groups: usize,
     leaves: &'a [crate::dtype::LeafField],
+    /// The fused conversion of each numeric field.
+    cols: &'a [Option<Col>],
     itemsize: usize,
 }
 
@@ -131,7 +156,7 @@ impl Scanner<'_> {
     /// first point where its scan agrees with the scan of everything before it (the same
     /// search position and the same last match end: from there on both find the same
     /// matches), so the result is exactly the sequential scan's.
-    fn run(&self) -> Result<Vec<u8>> {
+    fn run(&self) -> Result<AlignedBuf> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(self.text.len() / (1 << 20))
@@ -140,7 +165,7 @@ impl Scanner<'_> {
     }
 
     /// [`Scanner::run`] in `pieces` pieces (at most; pieces start at line starts).
-    fn run_in(&self, pieces: usize) -> Result<Vec<u8>> {
+    fn run_in(&self, pieces: usize) -> Result<AlignedBuf> {
         let text = self.text;
         let threads = pieces.max(1);
         let mut starts = vec![0usize];
@@ -186,7 +211,8 @@ impl Scanner<'_> {
         };
         // Stitch: chunk 0 is the true scan of its piece; each next chunk is kept from where
         // it agrees with the true state, or its piece is scanned again from that state.
-        let mut out = Vec::with_capacity(chunks.iter().map(|c| c.data.len()).sum());
+        let mut out = AlignedBuf::default();
+        out.reserve(chunks.iter().map(|c| c.data.len()).sum());
         let mut state: Option<State> = None;
         for (k, chunk) in chunks.into_iter().enumerate() {
             let taken = match state {
@@ -237,6 +263,13 @@ impl Scanner<'_> {
         };
         let mut state = from;
         let mut n = 0usize;
+        // The walk's group bounds, and its budget: a constant number of looks per byte
+        // (beyond it, the regex engine takes over).
+        let mut walk_slots = vec![0usize; 2 * self.groups];
+        let mut budget = 16usize
+            .saturating_mul(text.len().saturating_sub(from.pos))
+            .saturating_add(1 << 16);
+        let mut linear = self.linear;
         let end = 'scan: loop {
             if state.pos > text.len() {
                 break End::Done;
@@ -244,22 +277,42 @@ impl Scanner<'_> {
             if state.pos >= stop {
                 break End::At(state);
             }
-            // Records usually follow each other: an anchored search at the current
-            // position (forward only) finds the same match the leftmost search would, and
-            // the general search runs only when the next match starts later.
-            let span = Input::new(text).span(state.pos..text.len());
-            let found = re
-                .search_slots_with(
-                    &mut cache,
-                    &span.clone().anchored(Anchored::Yes),
-                    &mut slots,
-                )
-                .or_else(|| re.search_slots_with(&mut cache, &span, &mut slots));
-            if found.is_none() {
-                break End::Done;
-            }
-            let (Some(start), Some(end)) = (slot(&slots, 0), slot(&slots, 1)) else {
-                break End::Done;
+            let walked = match linear {
+                Some(lin) => lin.search(text.as_bytes(), state.pos, &mut walk_slots, &mut budget),
+                None => Found::Unsure,
+            };
+            let (start, end) = match walked {
+                Found::Match(start, end) => (start, end),
+                Found::None => break End::Done,
+                Found::Unsure => {
+                    if budget < 1 << 10 {
+                        linear = None;
+                    }
+                    // Records usually follow each other: an anchored search at the current
+                    // position (forward only) finds the same match the leftmost search
+                    // would, and the general search runs only when the next match starts
+                    // later.
+                    let span = Input::new(text).span(state.pos..text.len());
+                    let found = re
+                        .search_slots_with(
+                            &mut cache,
+                            &span.clone().anchored(Anchored::Yes),
+                            &mut slots,
+                        )
+                        .or_else(|| re.search_slots_with(&mut cache, &span, &mut slots));
+                    if found.is_none() {
+                        break End::Done;
+                    }
+                    let (Some(start), Some(end)) = (slot(&slots, 0), slot(&slots, 1)) else {
+                        break End::Done;
+                    };
+                    for g in 0..self.groups {
+                        // Every group of a walkable pattern takes part in every match.
+                        walk_slots[2 * g] = slot(&slots, 2 * (g + 1)).unwrap_or(usize::MAX);
+                        walk_slots[2 * g + 1] = slot(&slots, 2 * (g + 1) + 1).unwrap_or(usize::MAX);
+                    }
+                    (start, end)
+                }
             };
             // An empty match right where the previous one ended is skipped, as re.finditer.
             if start == end && state.last_end == Some(end) {
@@ -284,11 +337,18 @@ impl Scanner<'_> {
                 let (pos, value) = if self.groups == 0 {
                     (start, &text[start..end])
                 } else {
-                    match (slot(&slots, 2 * (i + 1)), slot(&slots, 2 * (i + 1) + 1)) {
-                        (Some(s), Some(e)) => (s, &text[s..e]),
+                    match (walk_slots[2 * i], walk_slots[2 * i + 1]) {
+                        (s, e) if s != usize::MAX && e != usize::MAX => (s, &text[s..e]),
                         _ => (start, ""),
                     }
                 };
+                if let Some(col) = &self.cols[i] {
+                    if self.groups > 0
+                        && col.convert_exact(text.as_bytes(), (pos, pos + value.len()), record)
+                    {
+                        continue;
+                    }
+                }
                 let slot = &mut record[leaf.offset..leaf.offset + leaf.dtype.size()];
                 if convert(&leaf.dtype, value, slot).is_err() {
                     let before = &text[..pos];
@@ -334,17 +394,45 @@ mod tests {
     use super::*;
 
     fn scanned(text: &str, pattern: &str, spec: &str, pieces: usize) -> Result<Vec<u8>> {
+        let walked = scanned_with(text, pattern, spec, pieces, true);
+        let engine = scanned_with(text, pattern, spec, pieces, false);
+        match (&walked, &engine) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{pattern}: the walk and the engine differ"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{pattern}"),
+            _ => panic!("{pattern}: the walk gave {walked:?}, the engine {engine:?}"),
+        }
+        walked
+    }
+
+    /// The records of a scan in `pieces`, with the pattern's walk when `walk` (and it has
+    /// one), else with the regex engine alone; numbers converted by the fused converters.
+    fn scanned_with(
+        text: &str,
+        pattern: &str,
+        spec: &str,
+        pieces: usize,
+        walk: bool,
+    ) -> Result<Vec<u8>> {
         let dtype = DType::parse(spec).unwrap();
         let re = meta::Regex::new(pattern).unwrap();
         let leaves = dtype.leaf_fields();
+        let groups = re.group_info().group_len(regex_automata::PatternID::ZERO) - 1;
+        let linear = Linear::new(pattern).filter(|l| walk && l.groups() == groups);
+        let cols: Vec<Option<Col>> = leaves
+            .iter()
+            .map(|l| Col::of(l.offset, &l.dtype).filter(Col::converts_exactly))
+            .collect();
         Scanner {
             re: &re,
+            linear: linear.as_ref(),
             text,
-            groups: re.group_info().group_len(regex_automata::PatternID::ZERO) - 1,
+            groups,
             leaves: &leaves,
+            cols: &cols,
             itemsize: dtype.itemsize(),
         }
         .run_in(pieces)
+        .map(|b| b.as_bytes().to_vec())
     }
 
     /// Scanning in pieces gives the sequential scan's records and errors, whatever the
