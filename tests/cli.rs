@@ -542,6 +542,36 @@ fn dtconvert_text_with_names_missing_values_and_regex() {
     let (h, v) = dtkit::npy::view(&bytes, &dtkit::npy::ReadOptions::default()).unwrap();
     assert_eq!(h.shape, vec![2]);
     assert_eq!(v.value(&[1]).unwrap().to_string(), "(3, 4.0)");
+
+    // The same text gzipped: decompressed on the fly, the same records.
+    let gz = dir.path().join("kv.txt.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, b"a=1 b=2.5\nnoise\na=3 b=4\n").unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let out_gz = dir.path().join("kv_gz.npy");
+    let o = dtconvert(&[
+        gz.to_str().unwrap(),
+        out_gz.to_str().unwrap(),
+        "--regex",
+        r"a=(\d+) b=(\S+)",
+        "--dtype",
+        "[('a','<i4'),('b','<f8')]",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out_gz).unwrap(), bytes);
+
+    // A missing input: exit 2, named.
+    let o = dtconvert(&[
+        dir.path().join("missing.txt").to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--regex",
+        r"(\d+)",
+        "--dtype",
+        "[('a','<i4')]",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing.txt"), "{}", stderr(&o));
 }
 
 #[test]

@@ -69,7 +69,8 @@ struct Cli {
     /// Raw input: ignore a partial record at the end instead of failing
     #[arg(long)]
     allow_trailing: bool,
-    /// Input kind, instead of guessing from magic bytes and extension
+    /// Input kind, instead of guessing from magic bytes and extension (`.txt`, `.csv`,
+    /// `.tsv`, and those gzipped, are text)
     #[arg(long, value_enum)]
     from: Option<Kind>,
     /// Output kind, instead of guessing from the extension
@@ -214,9 +215,15 @@ fn input_kind(path: &Path) -> io::Result<Kind> {
     if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
         return Ok(Kind::Npz);
     }
-    Ok(match extension(path).as_str() {
-        "txt" | "csv" | "tsv" => Kind::Text,
-        "jsonl" => Kind::Jsonl,
+    // Gzipped text (`log.csv.gz`) is text too: the text loaders decompress it on the fly.
+    let inner = if extension(path) == "gz" {
+        path.file_stem().map(|stem| extension(Path::new(stem)))
+    } else {
+        None
+    };
+    Ok(match (extension(path).as_str(), inner.as_deref()) {
+        ("txt" | "csv" | "tsv", _) | ("gz", Some("txt" | "csv" | "tsv")) => Kind::Text,
+        ("jsonl", _) => Kind::Jsonl,
         _ => Kind::Raw,
     })
 }
