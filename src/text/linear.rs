@@ -155,6 +155,19 @@ impl Linear {
         self.groups
     }
 
+    /// The fewest bytes a match takes (at least one).
+    pub fn min_len(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                Step::Byte(_) => 1,
+                Step::Run { min, .. } => *min,
+                Step::Open(_) | Step::Close(_) => 0,
+            })
+            .fold(0usize, usize::saturating_add)
+            .max(1)
+    }
+
     /// The leftmost match in `b` starting at `pos` or later, with the groups' bounds in
     /// `slots` (two per group); `budget` counts down the bytes examined.
     pub fn search(&self, b: &[u8], pos: usize, slots: &mut [usize], budget: &mut usize) -> Found {

@@ -98,6 +98,8 @@ fn fromregex_with(text: &str, pattern: &str, dtype: &DType, fast: bool) -> Resul
         leaves: &leaves,
         cols: &cols,
         itemsize: dtype.itemsize(),
+        // The engine's matches may be empty: a text of n bytes holds up to n + 1 of them.
+        min_len: linear.as_ref().map_or(1, Linear::min_len),
     };
     let data = scanner.run()?;
     let rows = data.len() / dtype.itemsize().max(1);
@@ -127,7 +129,7 @@ enum End {
 /// The matches of one scan, converted into records.
 #[derive(Debug)]
 struct Chunk {
-    data: Vec<u8>,
+    data: AlignedBuf,
     /// The state after each of the first [`SYNC`] matches.
     states: Vec<State>,
     /// Whether the first match is an empty match at the scan's start.
@@ -145,9 +147,11 @@ struct Scanner<'a> {
     text: &'a str,
     groups: usize,
     leaves: &'a [crate::dtype::LeafField],
-    /// The fused conversion of each numeric field.
+    /// The fused conversion of each field that has one (numbers, `S<n>`).
     cols: &'a [Option<Col>],
     itemsize: usize,
+    /// The fewest bytes a match takes (a bound on the records a text can hold).
+    min_len: usize,
 }
 
 impl Scanner<'_> {
@@ -211,8 +215,9 @@ impl Scanner<'_> {
         };
         // Stitch: chunk 0 is the true scan of its piece; each next chunk is kept from where
         // it agrees with the true state, or its piece is scanned again from that state.
+        // The first chunk's buffer, which has room reserved for the rest, becomes the
+        // output: its records are not copied, and only the later chunks' are.
         let mut out = AlignedBuf::default();
-        out.reserve(chunks.iter().map(|c| c.data.len()).sum());
         let mut state: Option<State> = None;
         for (k, chunk) in chunks.into_iter().enumerate() {
             let taken = match state {
@@ -239,7 +244,12 @@ impl Scanner<'_> {
             let Some((chunk, skip)) = taken else {
                 break;
             };
-            out.extend_from_slice(&chunk.data[(skip * self.itemsize).min(chunk.data.len())..]);
+            if k == 0 {
+                out = chunk.data;
+            } else {
+                let data = chunk.data.as_bytes();
+                out.extend_from_slice(&data[(skip * self.itemsize).min(data.len())..]);
+            }
             match chunk.end {
                 End::Done => break,
                 End::At(st) => state = Some(st),
@@ -253,7 +263,11 @@ impl Scanner<'_> {
     /// `stop`.
     fn scan(&self, from: State, stop: usize) -> Chunk {
         let (re, text) = (self.re, self.text);
-        let mut data = Vec::new();
+        // Room for every record the rest of the text can hold (address space only: pages
+        // are faulted in as records are written), so that the buffer never moves.
+        let mut data = AlignedBuf::default();
+        let most = (text.len().saturating_sub(from.pos) / self.min_len).saturating_add(1);
+        data.reserve(most.saturating_mul(self.itemsize));
         let mut states = Vec::new();
         let mut empty_first = false;
         let mut cache = re.create_cache();
@@ -330,9 +344,13 @@ impl Scanner<'_> {
                 },
                 last_end: Some(end),
             };
+            if data.spare_mut().len() < self.itemsize {
+                data.reserve(data.len().max(self.itemsize << 10));
+            }
             let at = data.len();
-            data.resize(at + self.itemsize, 0);
-            let record = &mut data[at..];
+            data.grow_len(self.itemsize);
+            let record = &mut data.as_bytes_mut()[at..];
+            record.fill(0);
             for (i, leaf) in self.leaves.iter().enumerate() {
                 let (pos, value) = if self.groups == 0 {
                     (start, &text[start..end])
@@ -430,6 +448,7 @@ mod tests {
             leaves: &leaves,
             cols: &cols,
             itemsize: dtype.itemsize(),
+            min_len: linear.as_ref().map_or(1, Linear::min_len),
         }
         .run_in(pieces)
         .map(|b| b.as_bytes().to_vec())
