@@ -50,7 +50,7 @@ enum Step {
 enum Scan {
     /// The set is the ten ASCII digits: eight bytes at a time.
     Digits,
-    /// The set takes every byte from 0x21 to 0x7e (`\S`, `.`, `[^,]`): eight bytes at a
+    /// The set takes every byte from 0x21 to 0x7e (`\S`, `.`, `[^\n]`): eight bytes at a
     /// time up to a byte outside that range, which the table then decides.
     Wide,
     /// Byte by byte in the table.
