@@ -89,37 +89,92 @@ impl Col {
     /// `end`.
     #[inline]
     pub fn convert_exact(&self, b: &[u8], (start, end): (usize, usize), record: &mut [u8]) -> bool {
+        match self.kind {
+            Kind::Int { .. } => match scan_int(b, start) {
+                Some((v, e)) if e == end => self.put_int(v, record),
+                _ => false,
+            },
+            Kind::F64Le | Kind::Float(_) => match scan_float(b, start) {
+                Some((v, e)) if e == end => self.put_float(v, record),
+                _ => false,
+            },
+            Kind::Bytes => match b.get(start..end) {
+                Some(text) if text.is_ascii() => self.put_ascii(b, (start, end), record),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Store the integer `v` in the column's place in `record`, when the column is an
+    /// integer column whose range holds it.
+    #[inline(always)]
+    pub fn put_int(&self, v: i64, record: &mut [u8]) -> bool {
+        let Kind::Int { lo, hi, order } = self.kind else {
+            return false;
+        };
+        match record.get_mut(self.offset..self.offset + self.size) {
+            Some(slot) if (lo..=hi).contains(&v) => {
+                store_int(slot, v, order);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Store `v` in the column's place in `record`, when it is a float column.
+    #[inline(always)]
+    pub fn put_float(&self, v: f64, record: &mut [u8]) -> bool {
         let Some(slot) = record.get_mut(self.offset..self.offset + self.size) else {
             return false;
         };
         match self.kind {
-            Kind::Int { lo, hi, order } => match scan_int(b, start) {
-                Some((v, e)) if e == end && (lo..=hi).contains(&v) => {
-                    store_int(slot, v, order);
-                    true
-                }
-                _ => false,
-            },
-            Kind::F64Le | Kind::Float(_) => match scan_float(b, start) {
-                Some((v, e)) if e == end => {
-                    match self.kind {
-                        Kind::Float(order) => put_float(slot, v, order),
-                        _ => slot.copy_from_slice(&v.to_le_bytes()),
-                    }
-                    true
-                }
-                _ => false,
-            },
-            Kind::Bytes => {
-                let Some(text) = b.get(start..end).filter(|t| t.is_ascii()) else {
-                    return false;
-                };
-                let n = text.len().min(slot.len());
-                slot[..n].copy_from_slice(&text[..n]);
-                slot[n..].fill(0);
-                true
+            Kind::F64Le => slot.copy_from_slice(&v.to_le_bytes()),
+            Kind::Float(order) => put_float(slot, v, order),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Store the ASCII text `b[start..end]` in the column's place in `record`, truncated
+    /// and zero-padded, when it is an `S<n>` column.
+    #[inline(always)]
+    pub fn put_ascii(&self, b: &[u8], (start, end): (usize, usize), record: &mut [u8]) -> bool {
+        let Some(slot) = record.get_mut(self.offset..self.offset + self.size) else {
+            return false;
+        };
+        if !matches!(self.kind, Kind::Bytes) || start > end || end > b.len() {
+            return false;
+        }
+        store_ascii(slot, b, start, end);
+        true
+    }
+}
+
+/// The text `b[start..end]` stored in `slot`, truncated and zero-padded (by one word when
+/// both fit in one: a copy of a run-time length is a call to memcpy).
+#[inline(always)]
+fn store_ascii(slot: &mut [u8], b: &[u8], start: usize, end: usize) {
+    let n = end - start;
+    if slot.len() <= 8 && n <= 8 && start + 8 <= b.len() {
+        let v = word(b, start);
+        let w = if n == 8 {
+            v
+        } else {
+            v & ((1u64 << (8 * n)) - 1)
+        };
+        let le = w.to_le_bytes();
+        if slot.len() == 8 {
+            slot.copy_from_slice(&le);
+        } else {
+            for (o, &c) in slot.iter_mut().zip(&le) {
+                *o = c;
             }
-            _ => false,
+        }
+    } else {
+        let text = &b[start..end];
+        for (k, o) in slot.iter_mut().enumerate() {
+            *o = text.get(k).copied().unwrap_or(0);
         }
     }
 }
@@ -346,29 +401,7 @@ impl Fused {
                 }
                 let text = &b[i..end];
                 match col.kind {
-                    Kind::Bytes if slot.len() <= 8 && text.len() <= 8 && i + 8 <= b.len() => {
-                        // One word: the field's bytes, zeros after them.
-                        let n = text.len();
-                        let v = word(b, i);
-                        let w = if n == 8 {
-                            v
-                        } else {
-                            v & ((1u64 << (8 * n)) - 1)
-                        };
-                        let le = w.to_le_bytes();
-                        if slot.len() == 8 {
-                            slot.copy_from_slice(&le);
-                        } else {
-                            for (o, &c) in slot.iter_mut().zip(&le) {
-                                *o = c;
-                            }
-                        }
-                    }
-                    Kind::Bytes => {
-                        for (k, o) in slot.iter_mut().enumerate() {
-                            *o = text.get(k).copied().unwrap_or(0);
-                        }
-                    }
+                    Kind::Bytes => store_ascii(slot, b, i, end),
                     Kind::Unicode(order) => {
                         slot.fill(0);
                         for (unit, &c) in slot.chunks_exact_mut(4).zip(text) {
@@ -632,7 +665,7 @@ pub(crate) fn scan_float(b: &[u8], start: usize) -> Option<(f64, usize)> {
 
 /// A decimal integer at `start` with at most 18 digits, and its end.
 #[inline(always)]
-fn scan_int(b: &[u8], start: usize) -> Option<(i64, usize)> {
+pub(crate) fn scan_int(b: &[u8], start: usize) -> Option<(i64, usize)> {
     let mut i = start;
     // Without branches: the sign of random data is a misprediction in two.
     let c = b.get(i).copied().unwrap_or(0);

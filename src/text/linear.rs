@@ -11,7 +11,7 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use super::fused::{leading_digits, word};
+use super::fused::{leading_digits, scan_float, scan_int, word, Col, Kind};
 
 /// The bytes a class takes: [`TAKE`], [`STOP`], or [`UNSURE`] (the bytes above 0x7f).
 type Set = [u8; 256];
@@ -226,38 +226,9 @@ impl Linear {
                         b.len().min(i.saturating_add(*max))
                     };
                     let start = i;
-                    // Whole words first, where the run's kind allows.
-                    if *scan != Scan::Table {
-                        while i + 8 <= limit {
-                            let v = word(b, i);
-                            let n = if *scan == Scan::Digits {
-                                leading_digits(v)
-                            } else {
-                                // The lowest byte below 0x21 or from 0x7f up (each test's
-                                // lowest mark is exact).
-                                let low = v.wrapping_sub(0x2121_2121_2121_2121) & !v;
-                                let high = v.wrapping_add(0x0101_0101_0101_0101) | v;
-                                ((low | high) & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8
-                            };
-                            i += n;
-                            if n < 8 {
-                                if set[usize::from(b[i])] != TAKE {
-                                    break;
-                                }
-                                // A byte outside 0x21..=0x7e that the set takes (a space
-                                // in `.`).
-                                i += 1;
-                            }
-                        }
-                    }
-                    let run = &b[i..limit];
-                    let rest = run
-                        .iter()
-                        .position(|&c| set[usize::from(c)] != TAKE)
-                        .unwrap_or(run.len());
-                    i += rest;
-                    if rest < run.len() && set[usize::from(run[rest])] == UNSURE {
-                        return Walk::Unsure;
+                    match run_end(set, *scan, b, i, limit) {
+                        Some(e) => i = e,
+                        None => return Walk::Unsure,
                     }
                     let taken = i - start;
                     if *budget < taken + 1 {
@@ -273,6 +244,267 @@ impl Linear {
         }
         Walk::Matched(i)
     }
+}
+
+/// A walk that converts its groups as it reads them, for the patterns whose groups each
+/// hold one run and whose fields have fused conversions (numbers, `S<n>`): it writes a
+/// whole record per match, in one pass over the match's bytes.
+///
+/// It tries the match at one position only, and decides only what it is sure of: `None`
+/// leaves the position to [`Linear::search`] and the general converters, which then find
+/// the same match and record, or the error.
+#[derive(Debug)]
+pub(crate) struct Direct {
+    ops: Vec<Op>,
+    /// Whether the fields leave bytes of the record unwritten, to be zeroed.
+    gaps: bool,
+}
+
+/// One step of a [`Direct`] walk.
+#[derive(Debug)]
+enum Op {
+    Byte(u8),
+    /// A run outside any group.
+    Skip {
+        set: Box<Set>,
+        min: usize,
+        max: usize,
+        scan: Scan,
+    },
+    /// A group of one run, converted into its field.
+    Field {
+        set: Box<Set>,
+        min: usize,
+        max: usize,
+        scan: Scan,
+        col: Col,
+        /// Whether the number is read first and the run checked to end where it does
+        /// (the set takes every byte the number can hold); otherwise the run is found,
+        /// then converted.
+        number_first: bool,
+    },
+}
+
+impl Direct {
+    /// The direct walk of `linear` for fields converted by `cols` (one per group) in
+    /// records of `itemsize` bytes, or `None` when a group holds anything but one run or
+    /// its field has no exact fused conversion.
+    pub fn new(linear: &Linear, cols: &[Option<Col>], itemsize: usize) -> Option<Direct> {
+        if linear.groups == 0 || cols.len() != linear.groups {
+            return None;
+        }
+        let takes = |set: &Set, bytes: &[u8]| bytes.iter().all(|&c| set[usize::from(c)] == TAKE);
+        let mut ops = Vec::new();
+        let mut steps = linear.steps.iter();
+        while let Some(step) = steps.next() {
+            match step {
+                Step::Byte(c) => ops.push(Op::Byte(*c)),
+                Step::Run {
+                    set,
+                    min,
+                    max,
+                    scan,
+                } => ops.push(Op::Skip {
+                    set: set.clone(),
+                    min: *min,
+                    max: *max,
+                    scan: *scan,
+                }),
+                Step::Open(g) => {
+                    let (
+                        Some(Step::Run {
+                            set,
+                            min,
+                            max,
+                            scan,
+                        }),
+                        Some(Step::Close(h)),
+                    ) = (steps.next(), steps.next())
+                    else {
+                        return None;
+                    };
+                    if g != h {
+                        return None;
+                    }
+                    let col = (*cols.get(*g)?)?;
+                    let number_first = match col.kind {
+                        Kind::Int { .. } => takes(set, b"0123456789"),
+                        Kind::F64Le | Kind::Float(_) => takes(set, b"0123456789+-.eE"),
+                        Kind::Bytes => false,
+                        _ => return None,
+                    };
+                    ops.push(Op::Field {
+                        set: set.clone(),
+                        min: *min,
+                        max: *max,
+                        scan: *scan,
+                        col,
+                        number_first,
+                    });
+                }
+                Step::Close(_) => return None,
+            }
+        }
+        // The bytes the fields write; any other byte of the record is zeroed first.
+        let mut written = vec![false; itemsize];
+        for op in &ops {
+            if let Op::Field { col, .. } = op {
+                written
+                    .get_mut(col.offset..col.offset + col.size)?
+                    .fill(true);
+            }
+        }
+        let gaps = written.contains(&false);
+        Some(Direct { ops, gaps })
+    }
+
+    /// Consecutive matches from `pos`, while each starts before `stop`, converted into
+    /// consecutive records of `out` (`itemsize` bytes each): how many, and where the last
+    /// ended. The ends of the first `keep` matches are pushed to `ends`.
+    pub fn records(
+        &self,
+        b: &[u8],
+        mut pos: usize,
+        stop: usize,
+        out: &mut [u8],
+        itemsize: usize,
+        (ends, keep): (&mut Vec<usize>, usize),
+    ) -> (usize, usize) {
+        let mut n = 0;
+        for record in out.chunks_exact_mut(itemsize.max(1)) {
+            if pos >= stop {
+                break;
+            }
+            let Some(end) = self.record_at(b, pos, record) else {
+                break;
+            };
+            if n < keep {
+                ends.push(end);
+            }
+            n += 1;
+            pos = end;
+        }
+        (n, pos)
+    }
+
+    /// The match starting at `pos`, converted into `record`: its end, or `None` when there
+    /// is no match at `pos` or this walk cannot decide it (the record is then garbage).
+    #[inline(always)]
+    fn record_at(&self, b: &[u8], pos: usize, record: &mut [u8]) -> Option<usize> {
+        if self.gaps {
+            record.fill(0);
+        }
+        let class = |set: &Set, i: usize| b.get(i).map_or(STOP, |&c| set[usize::from(c)]);
+        let mut i = pos;
+        for op in &self.ops {
+            match op {
+                Op::Byte(c) => {
+                    if b.get(i) != Some(c) {
+                        return None;
+                    }
+                    i += 1;
+                }
+                Op::Skip {
+                    set,
+                    min,
+                    max,
+                    scan,
+                } => {
+                    let limit = b.len().min(i.saturating_add(*max));
+                    let e = run_end(set, *scan, b, i, limit)?;
+                    if e - i < *min {
+                        return None;
+                    }
+                    i = e;
+                }
+                Op::Field {
+                    set,
+                    min,
+                    max,
+                    scan,
+                    col,
+                    number_first,
+                } => {
+                    let e = if *number_first {
+                        // The number's first byte must be the run's (a sign `\d` does not
+                        // take), and the run must stop where the number does.
+                        if class(set, i) != TAKE {
+                            return None;
+                        }
+                        let (e, stored) = match col.kind {
+                            Kind::Int { .. } => {
+                                let (v, e) = scan_int(b, i)?;
+                                (e, col.put_int(v, record))
+                            }
+                            _ => {
+                                let (v, e) = scan_float(b, i)?;
+                                (e, col.put_float(v, record))
+                            }
+                        };
+                        if !stored || class(set, e) != STOP {
+                            return None;
+                        }
+                        e
+                    } else {
+                        let limit = b.len().min(i.saturating_add(*max));
+                        let e = run_end(set, *scan, b, i, limit)?;
+                        // The run read ASCII only: any byte above 0x7f stopped it.
+                        let done = match col.kind {
+                            Kind::Bytes => col.put_ascii(b, (i, e), record),
+                            _ => col.convert_exact(b, (i, e), record),
+                        };
+                        if !done {
+                            return None;
+                        }
+                        e
+                    };
+                    if e - i < *min || e - i > *max {
+                        return None;
+                    }
+                    i = e;
+                }
+            }
+        }
+        Some(i)
+    }
+}
+
+/// Where a run of `set` from `i` ends, at `limit` at the latest; `None` when it stops at a
+/// byte the set is unsure of.
+#[inline(always)]
+fn run_end(set: &Set, scan: Scan, b: &[u8], mut i: usize, limit: usize) -> Option<usize> {
+    // Whole words first, where the run's kind allows.
+    if scan != Scan::Table {
+        while i + 8 <= limit {
+            let v = word(b, i);
+            let n = if scan == Scan::Digits {
+                leading_digits(v)
+            } else {
+                // The lowest byte below 0x21 or from 0x7f up (each test's lowest mark is
+                // exact).
+                let low = v.wrapping_sub(0x2121_2121_2121_2121) & !v;
+                let high = v.wrapping_add(0x0101_0101_0101_0101) | v;
+                ((low | high) & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8
+            };
+            i += n;
+            if n < 8 {
+                if set[usize::from(b[i])] != TAKE {
+                    break;
+                }
+                // A byte outside 0x21..=0x7e that the set takes (a space in `.`).
+                i += 1;
+            }
+        }
+    }
+    let run = &b[i..limit];
+    let rest = run
+        .iter()
+        .position(|&c| set[usize::from(c)] != TAKE)
+        .unwrap_or(run.len());
+    if rest < run.len() && set[usize::from(run[rest])] == UNSURE {
+        return None;
+    }
+    Some(i + rest)
 }
 
 /// What one walk found.

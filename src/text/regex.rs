@@ -12,7 +12,7 @@ use regex_automata::{meta, Anchored, Input};
 
 use super::convert::convert;
 use super::fused::Col;
-use super::linear::{Found, Linear};
+use super::linear::{Direct, Found, Linear};
 
 /// `np.fromregex` on a UTF-8 file (a `.gz` file decompressed on the fly): one record per
 /// match of `pattern`.
@@ -90,9 +90,13 @@ fn fromregex_with(text: &str, pattern: &str, dtype: &DType, fast: bool) -> Resul
         .iter()
         .map(|l| Col::of(l.offset, &l.dtype).filter(|c| fast && c.converts_exactly()))
         .collect();
+    let direct = linear
+        .as_ref()
+        .and_then(|l| Direct::new(l, &cols, dtype.itemsize()));
     let scanner = Scanner {
         re: &re,
         linear: linear.as_ref(),
+        direct: direct.as_ref(),
         text,
         groups,
         leaves: &leaves,
@@ -144,6 +148,8 @@ struct Scanner<'a> {
     re: &'a meta::Regex,
     /// The pattern as a forward walk, when it is one.
     linear: Option<&'a Linear>,
+    /// The walk converting as it goes, when the groups and fields allow it.
+    direct: Option<&'a Direct>,
     text: &'a str,
     groups: usize,
     leaves: &'a [crate::dtype::LeafField],
@@ -284,12 +290,43 @@ impl Scanner<'_> {
             .saturating_mul(text.len().saturating_sub(from.pos))
             .saturating_add(1 << 16);
         let mut linear = self.linear;
+        let mut ends = Vec::new();
         let end = 'scan: loop {
             if state.pos > text.len() {
                 break End::Done;
             }
             if state.pos >= stop {
                 break End::At(state);
+            }
+            // Records that follow each other, each written as it is read.
+            if let Some(direct) = self.direct {
+                if data.spare_mut().len() < self.itemsize {
+                    data.reserve(data.len().max(self.itemsize << 10));
+                }
+                let keep = SYNC - states.len();
+                let (count, end) = direct.records(
+                    text.as_bytes(),
+                    state.pos,
+                    stop,
+                    data.spare_mut(),
+                    self.itemsize,
+                    (&mut ends, keep),
+                );
+                if count > 0 {
+                    data.grow_len(count * self.itemsize);
+                    states.extend(ends.drain(..).map(|e| State {
+                        pos: e,
+                        last_end: Some(e),
+                    }));
+                    state = State {
+                        pos: end,
+                        last_end: Some(end),
+                    };
+                    n += count;
+                    if state.pos >= stop {
+                        continue;
+                    }
+                }
             }
             let walked = match linear {
                 Some(lin) => lin.search(text.as_bytes(), state.pos, &mut walk_slots, &mut budget),
@@ -440,9 +477,13 @@ mod tests {
             .iter()
             .map(|l| Col::of(l.offset, &l.dtype).filter(Col::converts_exactly))
             .collect();
+        let direct = linear
+            .as_ref()
+            .and_then(|l| Direct::new(l, &cols, dtype.itemsize()));
         Scanner {
             re: &re,
             linear: linear.as_ref(),
+            direct: direct.as_ref(),
             text,
             groups,
             leaves: &leaves,
@@ -496,6 +537,70 @@ mod tests {
             let got =
                 scanned(&bad, r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, i8", pieces).unwrap_err();
             assert_eq!(got.to_string(), want.to_string());
+        }
+    }
+
+    /// The walk that converts as it reads (a group of one run per field) gives the
+    /// engine's records and errors wherever it has to leave a match to the general path:
+    /// signs a `\d` run does not take, numbers out of the field's range, `inf`, text
+    /// longer than `S<n>`, bounded runs, non-ASCII bytes, padding between fields.
+    #[test]
+    fn direct_walk_agrees_with_the_engine() {
+        let text = "1 ab 2 0.5\n-3 cd -4 -1e3\n+5 ef +6 +7\n300 gh 7 inf\n8 ijklmnopq 9 nan\n\
+                    10 é 11 1.5\n12 kl 13 1e400\n14 mn 15 12345678901234567890\n\
+                    16 op 17 .5\n18 qr 19 5.\n20 st 21 -.5e-3\n# 22 uv 23 1\n";
+        let cases: &[(&str, &str)] = &[
+            (r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, f8"),
+            (r"(\S+) (\w+) (\S+) (\S+)\n", "i8, S4, i2, f8"),
+            (r"(\S+) (\w+) (\S+) (\S+)\n", "u1, S2, >i4, >f4"),
+            (r"([-+\d]+) (\S+) ([-\d]+) ([-.\d]+)\n", "i8, S8, i8, f8"),
+            (r"(\d{1,2}) (\w{2}) (\d+) (\S{1,4})\n", "i8, S2, i8, f8"),
+            (r"(\d+) (\w+) (\d+) (\S+)\n", "{'names':['a','b','c','d'], 'formats':['i1','S3','i8','f4'], 'offsets':[0,2,8,20], 'itemsize':32}"),
+        ];
+        for (pattern, spec) in cases {
+            let dtype = DType::parse(spec).unwrap();
+            let leaves = dtype.leaf_fields();
+            let cols: Vec<Option<Col>> = leaves
+                .iter()
+                .map(|l| Col::of(l.offset, &l.dtype).filter(Col::converts_exactly))
+                .collect();
+            let lin = Linear::new(pattern).unwrap();
+            let direct = Direct::new(&lin, &cols, dtype.itemsize())
+                .unwrap_or_else(|| panic!("{pattern} {spec}: no direct walk"));
+            // The plain first line is the direct walk's to convert, all of it.
+            let first = b"1 ab 2 0.5\n";
+            let mut out = vec![0xff; dtype.itemsize()];
+            let mut ends = Vec::new();
+            let (n, end) = direct.records(
+                first,
+                0,
+                usize::MAX,
+                &mut out,
+                dtype.itemsize(),
+                (&mut ends, 1),
+            );
+            assert_eq!(
+                (n, end, ends),
+                (1, first.len(), vec![first.len()]),
+                "{pattern} {spec}"
+            );
+            let engine = scanned_with("1 ab 2 0.5\n", pattern, spec, 1, false).unwrap();
+            assert_eq!(out, engine, "{pattern} {spec}");
+            for pieces in [1, 3] {
+                // `scanned` asserts that the walk and the engine agree.
+                let _ = scanned(text, pattern, spec, pieces);
+            }
+            // Only lines that convert: the direct walk must agree there too.
+            let good: String = text
+                .lines()
+                .filter(|l| {
+                    let one = format!("{l}\n");
+                    scanned_with(&one, pattern, spec, 1, false).is_ok_and(|r| !r.is_empty())
+                })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let records = scanned(&good, pattern, spec, 1).unwrap();
+            assert!(!records.is_empty(), "{pattern} {spec}");
         }
     }
 
