@@ -687,7 +687,7 @@ pub(crate) fn parse_direct(
     let results = parallel_map(pieces.len(), threads, |k| {
         let mut w = windows[k].lock().ok().and_then(|mut w| w.take())?;
         // Each piece is checked as UTF-8 by its own worker.
-        let r = match std::str::from_utf8(pieces[k]) {
+        let r = match super::loadtxt::utf8(pieces[k]) {
             Ok(piece) => parse_chunk(piece, plan, 0, &mut w),
             Err(e) => {
                 let (line, column) = super::loadtxt::utf8_error_at(pieces[k], &e);

@@ -412,7 +412,7 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, s
         Encoding::Latin1 => Ok(std::borrow::Cow::Owned(
             bytes.iter().map(|&b| b as char).collect(),
         )),
-        Encoding::Utf8 => match std::str::from_utf8(bytes) {
+        Encoding::Utf8 => match utf8(bytes) {
             Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
             Err(e) => {
                 let (line, column) = utf8_error_at(bytes, &e);
@@ -420,6 +420,12 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<std::borrow::Cow<'_, s
             }
         },
     }
+}
+
+/// `bytes` as UTF-8 text: checked with SIMD, and again by std for the error's position
+/// when it is not.
+pub(crate) fn utf8(bytes: &[u8]) -> std::result::Result<&str, std::str::Utf8Error> {
+    simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
 }
 
 /// The message for input that is not UTF-8.
