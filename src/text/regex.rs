@@ -224,7 +224,9 @@ impl Scanner<'_> {
         // The first chunk's buffer, which has room reserved for the rest, becomes the
         // output: its records are not copied, and only the later chunks' are.
         let mut out = AlignedBuf::default();
+        let mut later: Vec<(AlignedBuf, usize)> = Vec::new();
         let mut state: Option<State> = None;
+        let mut failed = None;
         for (k, chunk) in chunks.into_iter().enumerate() {
             let taken = match state {
                 None if k == 0 => Some((chunk, 0)),
@@ -250,18 +252,30 @@ impl Scanner<'_> {
             let Some((chunk, skip)) = taken else {
                 break;
             };
+            let end = chunk.end;
             if k == 0 {
                 out = chunk.data;
             } else {
-                let data = chunk.data.as_bytes();
-                out.extend_from_slice(&data[(skip * self.itemsize).min(data.len())..]);
+                let skip = (skip * self.itemsize).min(chunk.data.len());
+                later.push((chunk.data, skip));
             }
-            match chunk.end {
+            match end {
                 End::Done => break,
                 End::At(st) => state = Some(st),
-                End::Failed(e) => return Err(e),
+                End::Failed(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
         }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let parts: Vec<&[u8]> = later
+            .iter()
+            .map(|(d, skip)| &d.as_bytes()[*skip..])
+            .collect();
+        append_parallel(&mut out, &parts);
         Ok(out)
     }
 
@@ -434,6 +448,57 @@ impl Scanner<'_> {
             end,
         }
     }
+}
+
+/// Append `parts` to `out`, copied on every core: the pages of `out` they fill are fresh,
+/// and a fresh page costs more than its copy.
+fn append_parallel(out: &mut AlignedBuf, parts: &[&[u8]]) {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(total / (1 << 20))
+        .max(1);
+    if threads == 1 {
+        for p in parts {
+            out.extend_from_slice(p);
+        }
+        return;
+    }
+    if out.spare_mut().len() < total {
+        out.reserve(total);
+    }
+    let Some(spare) = out.spare_mut().get_mut(..total) else {
+        for p in parts {
+            out.extend_from_slice(p);
+        }
+        return;
+    };
+    // Each thread copies its share of every part.
+    let mut jobs: Vec<Vec<(&mut [u8], &[u8])>> = (0..threads).map(|_| Vec::new()).collect();
+    let mut rest = spare;
+    for p in parts {
+        let (mut dst, tail) = rest.split_at_mut(p.len());
+        rest = tail;
+        let mut src = *p;
+        for (t, job) in jobs.iter_mut().enumerate() {
+            let n = src.len() / (threads - t);
+            let (d, dt) = dst.split_at_mut(n);
+            let (s, st) = src.split_at(n);
+            job.push((d, s));
+            dst = dt;
+            src = st;
+        }
+    }
+    std::thread::scope(|scope| {
+        for job in jobs {
+            scope.spawn(move || {
+                for (d, s) in job {
+                    d.copy_from_slice(s);
+                }
+            });
+        }
+    });
+    out.grow_len(total);
 }
 
 /// The byte index after the character at `pos` (or past the end).
