@@ -200,7 +200,7 @@ const PARALLEL_MIN: usize = 8 << 20;
 /// are whole multiples of `unit` bytes (and of 64 bytes, so that threads never share a
 /// cache line of `dst`).
 fn parallel_pairs(src: &[u8], dst: &mut [u8], unit: usize, f: impl Fn(&[u8], &mut [u8]) + Sync) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::cores();
     if threads < 2 || src.len() < PARALLEL_MIN {
         return f(src, dst);
     }

@@ -73,3 +73,11 @@ pub use dtype::{
     ScalarKind, Subarray, TimeUnit,
 };
 pub use error::{Error, ErrorKind, Location, Result};
+
+/// The cores this process may run on, asked once: `available_parallelism` reads the
+/// cgroup files each time, a few system calls per parallel step.
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}

@@ -677,7 +677,7 @@ impl<W: Write + Send> Write for CrcWriter<'_, W> {
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         // Large buffers: compute the CRC on another core while this one writes.
-        if buf.len() >= 8 << 20 && std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        if buf.len() >= 8 << 20 && crate::cores() > 1 {
             let out = &mut *self.out;
             let crc = std::thread::scope(|s| {
                 let h = s.spawn(|| {
@@ -719,7 +719,7 @@ struct DeflateWriter<'a, W: Write> {
 
 impl<'a, W: Write> DeflateWriter<'a, W> {
     fn new(out: &'a mut W) -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         DeflateWriter {
             out,
             current: Vec::with_capacity(CHUNK),

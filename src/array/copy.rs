@@ -30,7 +30,7 @@ pub(crate) fn copy_strided(
         return;
     }
     // A large 2-D copy into C order: split the destination rows over every core.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::cores();
     if let ([rows, cols], [t0, t1]) = (shape, dst_strides) {
         let row_bytes = cols * itemsize;
         if threads > 1

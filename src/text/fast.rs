@@ -451,7 +451,7 @@ pub(crate) struct Layout {
 impl Layout {
     /// The layout of `bytes`: several pieces when `split` (no `max_rows`) and it is large.
     pub fn of(bytes: &[u8], split: bool) -> Layout {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         let cuts = if threads > 1 && split && bytes.len() >= 1 << 20 {
             split_cuts(bytes, threads * 4)
         } else {
@@ -500,7 +500,7 @@ impl Pieces {
 pub(crate) fn append_chunks(out: &mut AlignedBuf, chunks: &[Chunk]) {
     let total: usize = chunks.iter().map(|c| c.data.len()).sum();
     out.reserve(total);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::cores();
     let spare = &mut out.spare_mut()[..total];
     if threads == 1 || total < 1 << 20 {
         let mut at = 0;
@@ -654,7 +654,7 @@ pub(crate) fn parse_direct(
     out: &mut AlignedBuf,
     (record, zero): (usize, bool),
 ) -> Result<Direct> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::cores();
     let pieces: Vec<&[u8]> = layout.cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect();
     let newlines = &layout.newlines;
     // A piece has at most one row per newline, plus one for a last line without its
@@ -765,7 +765,7 @@ pub(crate) fn parse_pieces(
     first_line: u64,
     rows_before: usize,
 ) -> Result<Pieces> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::cores();
     let pieces = pieces_of(text, plan, threads);
     // Each piece is parsed and its newlines counted by the same worker.
     let results = parallel_map(pieces.len(), threads, |k| {

@@ -1149,7 +1149,7 @@ fn mask_dtype(dtype: &DType, plain: bool) -> Result<DType> {
 
 /// Threads for `n` items of work, one per `min_per_thread` items at most.
 fn threads_for(n: usize, min_per_thread: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let cores = crate::cores();
     cores.min(n / min_per_thread.max(1)).max(1)
 }
 

@@ -80,10 +80,7 @@ fn read_parallel(file: &File, size: usize) -> std::io::Result<AlignedBuf> {
         // No room reserved up front: read as it comes.
         return read_all(file, Some(size));
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(size / (PARALLEL_FROM / 2))
-        .max(1);
+    let threads = crate::cores().min(size / (PARALLEL_FROM / 2)).max(1);
     let part = size.div_ceil(threads);
     let read_part = |chunk: &mut [u8], at: u64| -> std::io::Result<usize> {
         let mut done = 0;

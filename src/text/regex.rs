@@ -167,10 +167,7 @@ impl Scanner<'_> {
     /// search position and the same last match end: from there on both find the same
     /// matches), so the result is exactly the sequential scan's.
     fn run(&self) -> Result<AlignedBuf> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(self.text.len() / (1 << 20))
-            .max(1);
+        let threads = crate::cores().min(self.text.len() / (1 << 20)).max(1);
         self.run_in(threads)
     }
 
@@ -454,10 +451,7 @@ impl Scanner<'_> {
 /// and a fresh page costs more than its copy.
 fn append_parallel(out: &mut AlignedBuf, parts: &[&[u8]]) {
     let total: usize = parts.iter().map(|p| p.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(total / (1 << 20))
-        .max(1);
+    let threads = crate::cores().min(total / (1 << 20)).max(1);
     if threads == 1 {
         for p in parts {
             out.extend_from_slice(p);

@@ -200,7 +200,7 @@ impl Plan {
         let bytes = view.bytes();
         let row_at = move |r: usize| (start + r as isize * stride) as usize;
         const BLOCK: usize = 16_384;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         let mut bufs: Vec<Vec<u8>> = (0..threads).map(|_| Vec::new()).collect();
         let mut r = 0;
         while r < rows {
