@@ -326,19 +326,38 @@ impl Fused {
                 }
             }
             None => {
-                for col in &self.cols {
-                    while i < b.len() && is_ws(b[i]) {
-                        i += 1;
-                    }
-                    i = self.field(col, b, i, out)?;
-                    match b.get(i) {
-                        None | Some(b'\n') => {}
-                        Some(&c) if is_ws(c) || Some(c) == self.comment => {}
-                        _ => return None,
-                    }
-                }
                 while i < b.len() && is_ws(b[i]) {
                     i += 1;
+                }
+                for (k, col) in self.cols.iter().enumerate() {
+                    i = self.field(col, b, i, out)?;
+                    let c = b.get(i).copied();
+                    if k < last {
+                        // Usually one space, then the next field. A newline, a comment or
+                        // the end here leave the next field missing: the row is declined.
+                        if c == Some(b' ') && b.get(i + 1).is_some_and(|&n| n > b' ') {
+                            i += 1;
+                            continue;
+                        }
+                        if !c.is_some_and(is_ws) {
+                            return None;
+                        }
+                        while i < b.len() && is_ws(b[i]) {
+                            i += 1;
+                        }
+                    } else {
+                        if c == Some(b'\n') {
+                            return Some(i + 1);
+                        }
+                        match c {
+                            None => {}
+                            Some(c) if is_ws(c) || Some(c) == self.comment => {}
+                            _ => return None,
+                        }
+                        while i < b.len() && is_ws(b[i]) {
+                            i += 1;
+                        }
+                    }
                 }
             }
         }
