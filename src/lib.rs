@@ -53,6 +53,7 @@ pub mod inspect;
 pub mod interop;
 pub mod npy;
 pub mod npz;
+mod pread;
 pub mod raw;
 pub mod records;
 pub mod storage;

@@ -461,8 +461,19 @@ pub fn load(path: &Path, options: &ReadOptions) -> Result<(Header, Array)> {
     let len = file.metadata().map_err(|e| with_path(e.into()))?.len() as usize;
     check_data(&header, len.saturating_sub(header.data_offset)).map_err(with_path)?;
     let mut buf = AlignedBuf::zeroed(header.data_len())?;
-    file.read_exact(buf.as_bytes_mut())
+    // The data on every core (it starts after the header, wherever the cursor is).
+    let want = buf.len();
+    let got = crate::pread::read_at(&file, header.data_offset as u64, buf.as_bytes_mut())
         .map_err(|e| with_path(e.into()))?;
+    if got < want {
+        return Err(with_path(
+            std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the data ends after {got} of {want} bytes"),
+            )
+            .into(),
+        ));
+    }
     let (dtype, shape) = header.array_dtype_shape();
     let layout = Layout::contiguous(dtype, &shape, header.order())?;
     Ok((header, Array::from_parts(buf, layout)?))

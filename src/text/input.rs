@@ -73,50 +73,17 @@ fn read_rest(reader: &mut impl Read, buf: &mut AlignedBuf) -> std::io::Result<()
 /// file may have grown). A part that comes back short (the file shrank) ends the text.
 #[cfg(unix)]
 fn read_parallel(file: &File, size: usize) -> std::io::Result<AlignedBuf> {
-    use std::os::unix::fs::FileExt;
     let mut buf = AlignedBuf::default();
     buf.reserve(size + 1);
     if buf.spare_mut().len() < size {
         // No room reserved up front: read as it comes.
         return read_all(file, Some(size));
     }
-    let threads = crate::cores().min(size / (PARALLEL_FROM / 2)).max(1);
-    let part = size.div_ceil(threads);
-    let read_part = |chunk: &mut [u8], at: u64| -> std::io::Result<usize> {
-        let mut done = 0;
-        while done < chunk.len() {
-            match file.read_at(&mut chunk[done..], at + done as u64) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(done)
-    };
-    let got: Vec<std::io::Result<usize>> = std::thread::scope(|s| {
-        let handles: Vec<_> = buf.spare_mut()[..size]
-            .chunks_mut(part)
-            .enumerate()
-            .map(|(k, chunk)| s.spawn(move || read_part(chunk, (k * part) as u64)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a reading thread failed")))
-            })
-            .collect()
-    });
-    let mut total = 0;
-    for (k, r) in got.into_iter().enumerate() {
-        let n = r?;
-        total = k * part + n;
-        if n < part.min(size - k * part) {
-            // Short: the file ended here.
-            buf.grow_len(total);
-            return Ok(buf);
-        }
+    let total = crate::pread::read_at(file, 0, &mut buf.spare_mut()[..size])?;
+    if total < size {
+        // Short: the file ended here.
+        buf.grow_len(total);
+        return Ok(buf);
     }
     buf.grow_len(total);
     let mut tail = FileTail {
