@@ -82,3 +82,28 @@ pub(crate) fn cores() -> usize {
     *CORES
         .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
+
+/// `f(k)` for each `k` in `0..n`, each on a scoped thread of its own, the results in
+/// order; a thread that panicked gives an I/O error saying `what` failed.
+pub(crate) fn on_threads<T: Send>(
+    n: usize,
+    what: &str,
+    f: impl Fn(usize) -> Result<T> + Sync,
+) -> Vec<Result<T>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|k| {
+                let f = &f;
+                s.spawn(move || f(k))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::new(ErrorKind::Io, format!("a {what} thread failed")))
+                })
+            })
+            .collect()
+    })
+}

@@ -738,20 +738,8 @@ impl<'a, W: Write> DeflateWriter<'a, W> {
         chunks.extend(last);
         let n = chunks.len();
         let results: Vec<Result<(Vec<u8>, crc32fast::Hasher)>> = if n > 1 {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = chunks
-                    .iter()
-                    .enumerate()
-                    .map(|(k, c)| s.spawn(move || compress_chunk(c, has_last && k == n - 1)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::new(ErrorKind::Io, "a compression thread failed"))
-                        })
-                    })
-                    .collect()
+            crate::on_threads(n, "compression", |k| {
+                compress_chunk(&chunks[k], has_last && k == n - 1)
             })
         } else {
             chunks

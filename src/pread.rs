@@ -50,7 +50,7 @@ pub(crate) fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Resu
 }
 
 /// As much of `buf` as the file holds from `at`, on this thread.
-fn read_part(file: &File, at: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_part(file: &File, at: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut done = 0;
     while done < buf.len() {
         match read_once(file, &mut buf[done..], at + done as u64) {
@@ -61,6 +61,41 @@ fn read_part(file: &File, at: u64, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(done)
+}
+
+/// Write all of `buf` to `file` at `at` (without moving its cursor where the system
+/// writes at an offset).
+pub(crate) fn write_all_at(file: &File, mut at: u64, mut buf: &[u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match write_once(file, buf, at) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                at += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_once(file: &File, buf: &[u8], at: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::write_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn write_once(file: &File, buf: &[u8], at: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_write(file, buf, at)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn write_once(file: &File, buf: &[u8], at: u64) -> std::io::Result<usize> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = file;
+    f.seek(SeekFrom::Start(at))?;
+    f.write(buf)
 }
 
 #[cfg(unix)]

@@ -324,6 +324,68 @@ pub struct Chunks<R> {
     records: usize,
 }
 
+/// Copy `records` records from the dump `input` at byte `from` to `output` at byte `to`,
+/// changing their byte order by `plan` on the way (`dtconvert`'s streamed conversion).
+/// Every core takes part: each thread converts every n-th block of about 4 MiB in its own
+/// reused buffer, reading and writing at offsets (the files' cursors do not move), so
+/// memory stays at a block per core. `done` is told the bytes of each block written.
+///
+/// # Errors
+/// I/O errors, and an input that ends before its records do (what was written is then
+/// incomplete: write into a temporary file, as [`atomic`](crate::atomic) does).
+pub fn convert_records(
+    input: &File,
+    from: u64,
+    output: &File,
+    to: u64,
+    records: u64,
+    plan: &crate::ByteOrderPlan,
+    done: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let itemsize = plan.target().itemsize().max(1) as u64;
+    let per_block = ((4u64 << 20) / itemsize).max(1);
+    let blocks = records.div_ceil(per_block);
+    let threads = (crate::cores() as u64).min(blocks).max(1);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let work = |t: u64| -> Result<()> {
+        let mut buf = AlignedBuf::zeroed(checked_size(&[
+            per_block.min(records) as usize,
+            itemsize as usize,
+        ])?)?;
+        let mut k = t;
+        while k < blocks && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let first = k * per_block;
+            let n = per_block.min(records - first);
+            let bytes = &mut buf.as_bytes_mut()[..(n * itemsize) as usize];
+            let at = from + first * itemsize;
+            let got = crate::pread::read_part(input, at, bytes)?;
+            if got < bytes.len() {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "the input ends at byte {}, inside the records ({} bytes expected)",
+                        at + got as u64,
+                        from + records * itemsize
+                    ),
+                ));
+            }
+            plan.apply(bytes)?;
+            crate::pread::write_all_at(output, to + first * itemsize, bytes)?;
+            done(bytes.len() as u64);
+            k += threads;
+        }
+        Ok(())
+    };
+    let results = crate::on_threads(threads as usize, "converting", |t| {
+        let r = work(t as u64);
+        if r.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        r
+    });
+    results.into_iter().collect()
+}
+
 /// Iterate over the records of a dump read from `reader` (positioned at the first record),
 /// `records` records at a time, `total` records in all.
 pub fn chunks<R: Read>(reader: R, dtype: DType, total: u64, records: usize) -> Chunks<R> {
@@ -369,6 +431,43 @@ pub fn write(view: &ArrayView<'_>, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records converted by blocks on every core land where the sequential conversion
+    /// puts them, after the output's header; an input that ends early is an error naming
+    /// the byte.
+    #[test]
+    fn convert_records_by_blocks() {
+        use std::io::Write;
+        let dt = DType::parse("[('a','>u4'),('b','>f8')]").unwrap();
+        let plan = crate::ByteOrderPlan::new(&dt, crate::ByteOrder::Little).unwrap();
+        // Three blocks and a part, after a 7-byte header.
+        let records = 3 * (4u64 << 20) / 12 + 1000;
+        let data: Vec<u8> = (0..records * 12).map(|i| (i * 31 % 253) as u8).collect();
+        let mut input = tempfile::tempfile().unwrap();
+        input.write_all(b"header!").unwrap();
+        input.write_all(&data).unwrap();
+        let output = tempfile::tempfile().unwrap();
+        let done = std::sync::atomic::AtomicU64::new(0);
+        convert_records(&input, 7, &output, 3, records, &plan, &|n| {
+            done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(done.into_inner(), records * 12);
+        let mut want = data.clone();
+        plan.apply(&mut want).unwrap();
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut &output, &mut got).unwrap();
+        assert_eq!(got.len(), 3 + want.len());
+        assert!(got[..3].iter().all(|&b| b == 0));
+        assert!(got[3..] == want[..], "the converted records differ");
+        // One record more than the input holds.
+        let err = convert_records(&input, 7, &output, 3, records + 1, &plan, &|_| {}).unwrap_err();
+        assert!(
+            err.message()
+                .contains(&format!("ends at byte {}", 7 + records * 12)),
+            "{err}"
+        );
+    }
     use crate::storage::MapMode;
 
     #[test]

@@ -5,7 +5,7 @@
 //! Exit codes (shared/CLI.md): 0 success, 2 bad arguments or bad input, 1 other failures.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -271,15 +271,11 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         .nbytes(len)
         .map_err(|e| CliError::from(e).context(&shown))?;
     let plan = ByteOrderPlan::new(&dt, target_order(cli.byteorder))?;
-    let file = File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
-    let mut input = BufReader::new(file);
-    input
-        .seek(SeekFrom::Start(options.offset))
-        .map_err(|e| CliError::io("cannot seek in", &cli.input, e))?;
-    // Stream whole records, about 4 MiB at a time: memory stays bounded for any input.
+    let input = File::open(&cli.input).map_err(|e| CliError::io("cannot open", &cli.input, e))?;
+    // Whole records, converted on every core a block at a time: memory stays bounded
+    // for any input.
     let itemsize = dt.itemsize().max(1);
     let records = nbytes / itemsize as u64;
-    let per_chunk = ((4 << 20) / itemsize).max(1);
     // An .npy header for the converted records; a subarray dtype becomes trailing axes,
     // as NumPy's fromfile makes them.
     let header = if to == Kind::Npy {
@@ -292,17 +288,15 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         None
     };
     let bar = inspect::shell::progress(Some(nbytes), "converting", cli.quiet, cli.progress);
-    dtkit::atomic::write_file(&cli.output, |out| {
+    dtkit::atomic::write_file_seekable(&cli.output, |out| {
+        let mut at = 0;
         if let Some(h) = &header {
             out.write_all(h)?;
+            at = h.len() as u64;
         }
-        for chunk in dtkit::raw::chunks(&mut input, dt.clone(), records, per_chunk) {
-            let (mut buf, _) = chunk?.into_parts();
-            plan.apply(buf.as_bytes_mut())?;
-            out.write_all(buf.as_bytes())?;
-            bar.inc(buf.len() as u64);
-        }
-        Ok(())
+        dtkit::raw::convert_records(&input, options.offset, out, at, records, &plan, &|n| {
+            bar.inc(n);
+        })
     })
     .map_err(|e| CliError::from(e).context(&shown))?;
     bar.finish_and_clear();
