@@ -63,6 +63,40 @@ pub(crate) fn read_part(file: &File, at: u64, buf: &mut [u8]) -> std::io::Result
     Ok(done)
 }
 
+/// Write all of `buf` to `file` at `offset` (without moving its cursor), large writes on
+/// every core: the pages a file system gives a new file are fresh too.
+///
+/// # Errors
+/// The first I/O error of any part.
+pub(crate) fn write_at(file: &File, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+    let threads = if cfg!(any(unix, windows)) {
+        crate::cores().min(buf.len() / (PARALLEL_FROM / 2)).max(1)
+    } else {
+        1
+    };
+    if threads == 1 {
+        return write_all_at(file, offset, buf);
+    }
+    let part = buf.len().div_ceil(threads).max(1);
+    let got: Vec<std::io::Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = buf
+            .chunks(part)
+            .enumerate()
+            .map(|(k, chunk)| {
+                s.spawn(move || write_all_at(file, offset + (k * part) as u64, chunk))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a writing thread failed")))
+            })
+            .collect()
+    });
+    got.into_iter().collect()
+}
+
 /// Write all of `buf` to `file` at `at` (without moving its cursor where the system
 /// writes at an offset).
 pub(crate) fn write_all_at(file: &File, mut at: u64, mut buf: &[u8]) -> std::io::Result<()> {
@@ -135,6 +169,13 @@ mod tests {
         let mut long = vec![0u8; data.len()];
         assert_eq!(read_at(&f, 5, &mut long).unwrap(), data.len() - 5);
         assert_eq!(long[..data.len() - 5], data[5..]);
+        // Written in parts, read back whole.
+        let g = tempfile::tempfile().unwrap();
+        write_at(&g, 3, &data).unwrap();
+        let mut back = vec![1u8; data.len() + 3];
+        assert_eq!(read_at(&g, 0, &mut back).unwrap(), back.len());
+        assert_eq!(back[..3], [0, 0, 0]);
+        assert_eq!(back[3..], data[..]);
         let mut small = [0u8; 10];
         assert_eq!(read_at(&f, 3, &mut small).unwrap(), 10);
         assert_eq!(small, data[3..13]);

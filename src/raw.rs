@@ -6,7 +6,7 @@
 //! record at the end is an error stating the byte counts, unless allowed.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 use crate::array::layout::{checked_size, resolve_shape};
@@ -224,7 +224,7 @@ pub fn from_bytes<'a>(bytes: &'a [u8], options: &RawOptions) -> Result<ArrayView
 /// # Errors
 /// I/O errors, and as [`RawOptions::resolve_shape`].
 pub fn read(path: &Path, options: &RawOptions) -> Result<Array> {
-    let mut file = File::open(path).map_err(|e| with_path(e, "cannot open", path))?;
+    let file = File::open(path).map_err(|e| with_path(e, "cannot open", path))?;
     let len = file
         .metadata()
         .map_err(|e| with_path(e, "cannot stat", path))?
@@ -233,10 +233,16 @@ pub fn read(path: &Path, options: &RawOptions) -> Result<Array> {
     let layout = Layout::contiguous(options.dtype.clone(), &shape, options.order)?;
     let nbytes = layout.len() * layout.dtype().itemsize();
     let mut buf = AlignedBuf::zeroed(nbytes)?;
-    file.seek(SeekFrom::Start(options.offset))
-        .map_err(|e| with_path(e, "cannot seek in", path))?;
-    file.read_exact(buf.as_bytes_mut())
+    // Read on every core, each thread taking its share of the fresh pages.
+    let got = crate::pread::read_at(&file, options.offset, buf.as_bytes_mut())
         .map_err(|e| with_path(e, "cannot read", path))?;
+    if got < nbytes {
+        let e = std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the file ended after {got} of {nbytes} bytes"),
+        );
+        return Err(with_path(e, "cannot read", path));
+    }
     Array::from_parts(buf, layout)
 }
 

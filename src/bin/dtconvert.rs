@@ -644,21 +644,26 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
             let view = outputs[0].1.view();
             let total = (to != Kind::Jsonl).then_some(view.nbytes() as u64);
             let bar = inspect::shell::progress(total, "writing", cli.quiet, cli.progress);
-            dtkit::atomic::write_file(&cli.output, |out| {
-                let mut out = bar.wrap_write(out);
-                let out: &mut dyn std::io::Write = &mut out;
-                match to {
-                    Kind::Npy => npy::write(&view, out),
-                    Kind::Jsonl => {
-                        let mut w = std::io::BufWriter::new(out);
-                        inspect::raw::write_jsonl(&mut w, &view)?;
-                        std::io::Write::flush(&mut w)?;
-                        Ok(())
+            if to == Kind::Npy && bar.is_hidden() {
+                // Without a bar to move, the data is written on every core.
+                npy::save(&view, &cli.output).map_err(ctx)?;
+            } else {
+                dtkit::atomic::write_file(&cli.output, |out| {
+                    let mut out = bar.wrap_write(out);
+                    let out: &mut dyn std::io::Write = &mut out;
+                    match to {
+                        Kind::Npy => npy::write(&view, out),
+                        Kind::Jsonl => {
+                            let mut w = std::io::BufWriter::new(out);
+                            inspect::raw::write_jsonl(&mut w, &view)?;
+                            std::io::Write::flush(&mut w)?;
+                            Ok(())
+                        }
+                        _ => view.write_to(out),
                     }
-                    _ => view.write_to(out),
-                }
-            })
-            .map_err(ctx)?;
+                })
+                .map_err(ctx)?;
+            }
         }
     }
     if !cli.quiet {

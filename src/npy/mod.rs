@@ -192,7 +192,23 @@ pub fn write(view: &ArrayView<'_>, out: &mut dyn Write) -> Result<()> {
 /// # Errors
 /// As [`write()`]; on error `path` is untouched.
 pub fn save(view: &ArrayView<'_>, path: &Path) -> Result<()> {
-    crate::atomic::write_file(path, |out| write(view, out))
+    let view = expand_subarray(view.clone())?;
+    let flags = view.flags();
+    let n = view.len() * view.dtype().itemsize();
+    if n >= 16 << 20 && (flags.c_contiguous || flags.f_contiguous) {
+        // The data as it lies in memory (a Fortran-ordered file holds the Fortran bytes),
+        // written on every core after the header.
+        let fortran = !flags.c_contiguous;
+        let (header, _) = header_bytes(view.dtype(), view.shape(), fortran)?;
+        let start = view.layout().offset();
+        let data = &view.bytes()[start..start + n];
+        return crate::atomic::write_file_seekable(path, |file| {
+            Write::write_all(file, &header)?;
+            crate::pread::write_at(file, header.len() as u64, data)?;
+            Ok(())
+        });
+    }
+    crate::atomic::write_file(path, |out| write(&view, out))
 }
 
 /// The header of `shape` records of `dtype` in `order`, for streaming writers that write
@@ -298,6 +314,30 @@ fn move_tail(file: &mut std::fs::File, from: u64, to: u64, len: u64) -> std::io:
 mod tests {
     use super::*;
     use crate::array::Array;
+
+    /// Large contiguous arrays are written on every core: the file holds the same bytes
+    /// as the one-writer path, for C and Fortran order.
+    #[test]
+    fn large_saves_match_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let dt = DType::parse("<f8").unwrap();
+        let bytes: Vec<u8> = (0..1500 * 1500 * 8)
+            .map(|k| (k * 131 % 251) as u8)
+            .collect();
+        let layout = crate::array::Layout::contiguous(dt, &[1500, 1500], Order::C).unwrap();
+        let a = Array::from_parts(crate::array::AlignedBuf::from_bytes(&bytes), layout).unwrap();
+        for (name, view) in [("c", a.view()), ("f", a.view().t())] {
+            assert!(view.len() * 8 >= 16 << 20);
+            let path = dir.path().join(format!("{name}.npy"));
+            save(&view, &path).unwrap();
+            let mut want = Vec::new();
+            write(&view, &mut want).unwrap();
+            assert!(
+                std::fs::read(&path).unwrap() == want,
+                "{name}: the files differ"
+            );
+        }
+    }
 
     /// Streamed files equal saved ones, when the final header is as long as the
     /// placeholder, longer, or shorter (the data moves either way).
