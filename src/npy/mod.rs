@@ -321,7 +321,7 @@ mod tests {
     fn large_saves_match_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let dt = DType::parse("<f8").unwrap();
-        let bytes: Vec<u8> = (0..1500 * 1500 * 8)
+        let bytes: Vec<u8> = (0..1500usize * 1500 * 8)
             .map(|k| (k * 131 % 251) as u8)
             .collect();
         let layout = crate::array::Layout::contiguous(dt, &[1500, 1500], Order::C).unwrap();
