@@ -14,7 +14,8 @@
 //! rawbench genfromtxt FILE DTYPE [DELIM]     # np.genfromtxt
 //! rawbench fromregex FILE DTYPE PATTERN      # np.fromregex
 //! ```
-//! Each operation runs 3 times on a warm map; the best time is reported.
+//! Each operation runs 3 times on a warm map (`RAWBENCH_N` to change); the best time is
+//! reported, and with `RAWBENCH_EACH=1` every run's time goes to standard error.
 
 use std::path::Path;
 use std::time::Instant;
@@ -46,15 +47,32 @@ fn checksum(bytes: &[u8]) -> u64 {
     bytes.iter().step_by(4093).map(|&b| u64::from(b)).sum()
 }
 
+/// How many times each operation runs: 3, or `RAWBENCH_N`.
+fn runs() -> usize {
+    std::env::var("RAWBENCH_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3)
+}
+
+/// Each run's time on standard error when `RAWBENCH_EACH` is set: on this VM the first
+/// touch of fresh memory can cost 20 times a later one, and the best alone hides that.
+fn each(seconds: f64) {
+    if std::env::var_os("RAWBENCH_EACH").is_some() {
+        eprintln!("{seconds:.4}");
+    }
+}
+
 fn best_of_3(
     mut f: impl FnMut() -> Result<(usize, u64), Box<dyn std::error::Error>>,
 ) -> Result<(f64, usize, u64), Box<dyn std::error::Error>> {
     let mut best = f64::INFINITY;
     let mut last = (0, 0);
-    for _ in 0..3 {
+    for _ in 0..runs() {
         let t = Instant::now();
         last = f()?;
         best = best.min(t.elapsed().as_secs_f64());
+        each(t.elapsed().as_secs_f64());
     }
     Ok((best, last.0, last.1))
 }
@@ -186,7 +204,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut best = f64::INFINITY;
     let mut check = 0u64;
     let mut out_bytes = 0usize;
-    for _ in 0..3 {
+    for _ in 0..runs() {
         let t = Instant::now();
         let out = match op {
             "field" => view.clone().field(&args[4])?.to_contiguous(Order::C)?,
@@ -195,6 +213,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown op {other}").into()),
         };
         best = best.min(t.elapsed().as_secs_f64());
+        each(t.elapsed().as_secs_f64());
         let bytes = out.buffer().as_bytes();
         out_bytes = bytes.len();
         check = bytes.iter().step_by(4093).map(|&b| u64::from(b)).sum();
