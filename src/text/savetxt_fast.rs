@@ -278,20 +278,32 @@ impl Plan {
     }
 }
 
-fn push_int(out: &mut Vec<u8>, mut v: u64, negative: bool) {
-    // The digits written back from their last place, then appended by one fixed copy.
-    let mut buf = [0u8; 24];
-    let digits = v.checked_ilog10().map_or(1, |l| l as usize + 1);
-    let n = digits + usize::from(negative);
-    buf[0] = b'-';
-    let mut i = n;
-    while v >= 100 {
+/// The last digits of `v` written two at a time backwards into `buf`, ending before `i`,
+/// while `more(i, v)`: where the digits start and what is left of `v`.
+#[inline(always)]
+fn pairs_back(
+    buf: &mut [u8],
+    mut i: usize,
+    mut v: u64,
+    more: impl Fn(usize, u64) -> bool,
+) -> (usize, u64) {
+    while more(i, v) {
         let pair = (v % 100) as usize * 2;
         v /= 100;
         buf[i - 1] = PAIRS[pair + 1];
         buf[i - 2] = PAIRS[pair];
         i -= 2;
     }
+    (i, v)
+}
+
+fn push_int(out: &mut Vec<u8>, v: u64, negative: bool) {
+    // The digits written back from their last place, then appended by one fixed copy.
+    let mut buf = [0u8; 24];
+    let digits = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let n = digits + usize::from(negative);
+    buf[0] = b'-';
+    let (i, v) = pairs_back(&mut buf, n, v, |_, v| v >= 100);
     if v >= 10 {
         buf[i - 1] = PAIRS[v as usize * 2 + 1];
         buf[i - 2] = PAIRS[v as usize * 2];
@@ -491,16 +503,8 @@ fn push_exp(out: &mut Vec<u8>, v: f64, p: u32, upper: bool) {
     // each): the first digit, the point, the other `p` digits, the exponent. Fewer than
     // 10^19 digits: 64-bit arithmetic from here.
     let mut buf = [0u8; 32];
-    let mut digits = digits as u64;
     let p = p as usize;
-    let mut i = p + 1;
-    while i >= 3 {
-        let pair = (digits % 100) as usize * 2;
-        digits /= 100;
-        buf[i - 1] = PAIRS[pair + 1];
-        buf[i - 2] = PAIRS[pair];
-        i -= 2;
-    }
+    let (i, mut digits) = pairs_back(&mut buf, p + 1, digits as u64, |i, _| i >= 3);
     if i == 2 {
         buf[1] = b'0' + (digits % 10) as u8;
         digits /= 10;
