@@ -37,7 +37,7 @@ pub(crate) fn copy_strided(
         if threads > 1
             && rows >= threads
             && rows * row_bytes >= PARALLEL_MIN
-            && is_c_contiguous(shape, dst_strides, itemsize)
+            && super::layout::is_contiguous(shape, dst_strides, itemsize, crate::Order::C)
         {
             let per = rows.div_ceil(threads);
             std::thread::scope(|scope| {
@@ -66,18 +66,6 @@ pub(crate) fn copy_strided(
         shape,
         itemsize,
     );
-}
-
-/// Whether `strides` lay `shape` out in C order with no gaps (axes of length 1 aside).
-fn is_c_contiguous(shape: &[usize], strides: &[isize], itemsize: usize) -> bool {
-    let mut want = itemsize;
-    for (&n, &s) in shape.iter().zip(strides).rev() {
-        if n > 1 && s != want as isize {
-            return false;
-        }
-        want *= n;
-    }
-    true
 }
 
 /// [`copy_strided`] on the calling thread.
