@@ -82,6 +82,7 @@ impl Text {
 /// memmove: for the short pieces of a row that was 17% of savetxt's time.
 #[inline(always)]
 fn put<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], n: usize) {
+    debug_assert!(n <= N, "{n} bytes composed in a buffer of {N}");
     let len = out.len();
     out.extend_from_slice(buf);
     out.truncate(len + n.min(N));
@@ -179,10 +180,9 @@ impl Plan {
         &self,
         bytes: &[u8],
         offsets: impl Iterator<Item = usize>,
-        nl: &[u8],
+        nl: &Text,
         out: &mut Vec<u8>,
     ) {
-        let nl = Text::new(nl.to_vec());
         for base in offsets {
             self.texts[0].push(out);
             for (c, col) in self.columns.iter().enumerate() {
@@ -233,6 +233,7 @@ impl Plan {
     /// Write every row of `view` (1-D or 2-D, rows along axis 0), formatting blocks of
     /// rows on every core and writing them in order.
     pub(super) fn write(&self, view: &ArrayView<'_>, nl: &[u8], out: &mut dyn Write) -> Result<()> {
+        let nl = &Text::new(nl.to_vec());
         let rows = view.shape()[0];
         let stride = view.strides()[0];
         let start = view.layout().offset() as isize;
@@ -695,20 +696,38 @@ mod tests {
             bytes.push(x as u8);
         }
         let view = crate::raw::from_bytes(&bytes, &crate::raw::RawOptions::new(dt)).unwrap();
-        let run = |fmt: &[&str]| {
+        let run = |fmt: &[&str], delimiter: &str, newline: &str| {
             let mut out = Vec::new();
             let o = SaveTxtOptions {
                 fmt: Fmt::List(fmt.iter().map(|s| s.to_string()).collect()),
-                delimiter: ",".into(),
+                delimiter: delimiter.into(),
+                newline: newline.into(),
                 ..Default::default()
             };
             savetxt(&view, &mut out, &o).unwrap();
             out
         };
-        let fast = run(&["%d", "%d", "%.9e", "%s", "%.4f", "%s"]);
-        let general = run(&["%1d", "%1d", "%1.9e", "%1s", "%1.4f", "%1s"]);
-        assert_eq!(fast.len(), general.len());
-        assert!(fast == general, "{}", String::from_utf8_lossy(&fast[..200]));
+        // Short pieces (appended by fixed-size copies) and pieces over 16 bytes.
+        for (delimiter, newline) in [
+            (",", "\n"),
+            (" <-- a long delimiter --> ", "\r\n;;end of the row;;\n"),
+        ] {
+            let fast = run(
+                &["%d", "%d", "%.9e", "%s", "%.4f", "%s"],
+                delimiter,
+                newline,
+            );
+            let general = run(
+                &["%1d", "%1d", "%1.9e", "%1s", "%1.4f", "%1s"],
+                delimiter,
+                newline,
+            );
+            assert_eq!(fast.len(), general.len());
+            assert!(fast == general, "{}", String::from_utf8_lossy(&fast[..200]));
+            assert!(fast
+                .windows(delimiter.len())
+                .any(|w| w == delimiter.as_bytes()));
+        }
         // A 2-D float array in both layouts.
         let floats: Vec<u8> = (0..3000)
             .flat_map(|i| (f64::from(i) * 1.37e-3 - 1.0).to_le_bytes())
