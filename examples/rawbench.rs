@@ -71,8 +71,9 @@ fn best_of_3(
     for _ in 0..runs() {
         let t = Instant::now();
         last = f()?;
-        best = best.min(t.elapsed().as_secs_f64());
-        each(t.elapsed().as_secs_f64());
+        let seconds = t.elapsed().as_secs_f64();
+        best = best.min(seconds);
+        each(seconds);
     }
     Ok((best, last.0, last.1))
 }
@@ -212,8 +213,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "f2c" => view.to_contiguous(Order::C)?,
             other => return Err(format!("unknown op {other}").into()),
         };
-        best = best.min(t.elapsed().as_secs_f64());
-        each(t.elapsed().as_secs_f64());
+        let seconds = t.elapsed().as_secs_f64();
+        best = best.min(seconds);
+        each(seconds);
         let bytes = out.buffer().as_bytes();
         out_bytes = bytes.len();
         check = bytes.iter().step_by(4093).map(|&b| u64::from(b)).sum();
