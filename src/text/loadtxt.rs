@@ -845,7 +845,7 @@ fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)
 }
 
 /// Bytes read and parsed at a time by [`loadtxt_reader`].
-const BLOCK: usize = 8 << 20;
+const BLOCK: usize = 4 << 20;
 
 /// A parsed block: its rows, the column count of a plain dtype with its line, and its
 /// newlines.
