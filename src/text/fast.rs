@@ -421,7 +421,7 @@ pub(crate) fn split_lines(text: &str, parts: usize) -> Vec<&str> {
 
 /// The boundaries of about `parts` pieces of `bytes` cut after newlines: piece `k` is
 /// `cuts[k]..cuts[k + 1]`.
-fn split_cuts(bytes: &[u8], parts: usize) -> Vec<usize> {
+pub(crate) fn split_cuts(bytes: &[u8], parts: usize) -> Vec<usize> {
     let mut cuts = Vec::with_capacity(parts + 1);
     cuts.push(0);
     let mut start = 0;
@@ -586,7 +586,7 @@ pub(crate) fn has_gaps(plan: &Plan<'_>) -> bool {
 
 /// `f` of every index below `n`, computed on up to `threads` threads taking indices in
 /// turn; `None` where a thread failed.
-fn parallel_map<T: Send>(
+pub(crate) fn parallel_map<T: Send>(
     n: usize,
     threads: usize,
     f: impl Fn(usize) -> T + Sync,
