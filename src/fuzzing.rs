@@ -265,6 +265,23 @@ pub fn text(data: &[u8]) {
         (Err(a), Err(b)) => assert_eq!(a.location(), b.location(), "{text:?}"),
         (a, b) => panic!("genfromtxt paths disagree on {text:?}: {a:?} / {b:?}"),
     }
+    // Streamed in blocks of 3 bytes, genfromtxt gives what it gives on the whole text.
+    let streamed_g = crate::text::genfromtxt_reader_blocks(text.as_bytes(), &g, 3);
+    match (&fast_g, &streamed_g) {
+        (Ok(a), Ok(b)) => assert!(
+            a.data.shape() == b.data.shape()
+                && a.data.buffer().as_bytes() == b.data.buffer().as_bytes()
+                && a.mask.buffer().as_bytes() == b.mask.buffer().as_bytes()
+                && a.skipped == b.skipped,
+            "genfromtxt whole {a:?} and streamed {b:?} disagree on {text:?}"
+        ),
+        (Err(a), Err(b)) => assert_eq!(
+            (a.message(), a.location()),
+            (b.message(), b.location()),
+            "{text:?}"
+        ),
+        (a, b) => panic!("genfromtxt whole and streamed disagree on {text:?}: {a:?} / {b:?}"),
+    }
     // Records handed to a sink block by block are the array's.
     let mut handed = Vec::new();
     let each = crate::text::loadtxt_each(text.as_bytes(), &o, None, &mut |b| {

@@ -72,30 +72,37 @@ fn genfromtxt_agrees_with_numpy() {
     let cases = text_cases("genfromtxt.json");
     assert!(cases.len() >= 60);
     let mut bad = Vec::new();
-    for case in &cases {
-        let result = genfromtxt_str(&case.text, &options(&case.options));
+    // Each case in memory, and streamed in blocks of 1, 5 and 64 bytes (every cut of a
+    // line between blocks; a head line past the first block takes the whole-text path).
+    for (case, path) in cases.iter().flat_map(|c| (0..4).map(move |p| (c, p))) {
+        let o = options(&case.options);
+        let result = match path {
+            0 => genfromtxt_str(&case.text, &o),
+            p => dtkit::text::genfromtxt_reader_blocks(case.text.as_bytes(), &o, [1, 5, 64][p - 1]),
+        };
+        let name = format!("{} (path {path}: in memory, blocks of 1, 5, 64)", case.name);
         match (&case.npy, &case.error, result) {
             (Some(want), _, Ok(r)) => {
                 let (data, mask) = (npy_bytes(&r.data), npy_bytes(&r.mask));
                 if !same_npy(&data, &hex(want)) {
                     let shown =
                         String::from_utf8_lossy(&data[10..data.len().min(140)]).into_owned();
-                    bad.push(format!("{}: data {shown:?}", case.name));
+                    bad.push(format!("{}: data {shown:?}", name));
                 } else if !same_npy(&mask, &hex(case.mask.as_ref().unwrap())) {
                     let shown = String::from_utf8_lossy(&mask[10..]).into_owned();
-                    bad.push(format!("{}: mask {shown:?}", case.name));
+                    bad.push(format!("{}: mask {shown:?}", name));
                 }
             }
-            (Some(_), _, Err(e)) => bad.push(format!("{}: dtkit fails ({e})", case.name)),
+            (Some(_), _, Err(e)) => bad.push(format!("{}: dtkit fails ({e})", name)),
             (None, Some(np), Ok(r)) => bad.push(format!(
                 "{}: dtkit gives shape {:?}, NumPy: {np}",
-                case.name,
+                name,
                 r.data.shape()
             )),
             (None, Some(_), Err(e)) => {
-                bad.extend(wrong_error_line(&case.name, case.error_line, &e));
+                bad.extend(wrong_error_line(&name, case.error_line, &e));
             }
-            (None, None, _) => bad.push(format!("{}: fixture has no outcome", case.name)),
+            (None, None, _) => bad.push(format!("{}: fixture has no outcome", name)),
         }
     }
     assert!(
@@ -168,7 +175,9 @@ fn genfromtxt_never_panics_on_random_text() {
 /// dates and separators: the same data, mask, skipped rows, or the same error.
 #[test]
 fn fast_and_general_paths_agree() {
-    let pieces: [&str; 14] = [
+    let pieces: [&str; 16] = [
+        "\r",
+        "\r\n",
         "12",
         "-3.5",
         "1e5",
@@ -217,7 +226,13 @@ fn fast_and_general_paths_agree() {
             ..GenFromTxtOptions::default()
         };
         let fast = genfromtxt_str(&text, &o);
-        let general = dtkit::text::genfromtxt_str_general(&text, &o);
+        let general = if round % 2 == 0 {
+            dtkit::text::genfromtxt_str_general(&text, &o)
+        } else {
+            // The streamed reader, in blocks of 1 to 16 bytes, against the text in memory.
+            let block = (next() % 16 + 1) as usize;
+            dtkit::text::genfromtxt_reader_blocks(text.as_bytes(), &o, block)
+        };
         match (fast, general) {
             (Ok(a), Ok(b)) => {
                 assert_eq!(a.data.shape(), b.data.shape(), "{text:?} {o:?}");
@@ -526,4 +541,84 @@ fn large_inputs_agree_with_the_general_path() {
     );
     assert_eq!((e1.message(), e1.location()), (e2.message(), e2.location()));
     assert!(e1.message().contains("wrong number of columns"), "{e1}");
+}
+
+/// Files of more than two blocks are read and converted block by block: the same rows,
+/// mask, skipped rows and errors (at the same lines) as the whole text in memory.
+#[test]
+fn large_files_are_streamed_in_blocks() {
+    let mut text = String::from("# a header\n");
+    for i in 0..520_000u64 {
+        text.push_str(&format!("{i},w{},{}.25\n", i % 13, i * 7 % 100_000));
+        match i % 7919 {
+            0 => text.push_str("\n# comment\n"),
+            1 => text.push_str(&format!("{i},,\r\n")), // missing values, CRLF
+            2 => text.push_str("1,2\n"),               // the wrong width
+            _ => {}
+        }
+    }
+    assert!(text.len() > 9 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    std::fs::write(&path, &text).unwrap();
+    let opts = GenFromTxtOptions {
+        dtype: Some(DType::parse("[('a','<i8'),('b','S3'),('c','<f8')]").unwrap()),
+        delimiter: Some(",".into()),
+        invalid_raise: false,
+        ..GenFromTxtOptions::default()
+    };
+    let whole = genfromtxt_str(&text, &opts).unwrap();
+    let streamed = dtkit::text::genfromtxt_path(&path, &opts).unwrap();
+    assert!(whole.data.shape()[0] > 510_000);
+    assert_eq!(streamed.data.shape(), whole.data.shape());
+    assert_eq!(
+        streamed.data.buffer().as_bytes(),
+        whole.data.buffer().as_bytes()
+    );
+    assert_eq!(
+        streamed.mask.buffer().as_bytes(),
+        whole.mask.buffer().as_bytes()
+    );
+    assert!(whole.skipped.len() > 60);
+    assert_eq!(streamed.skipped, whole.skipped);
+    // Rows of the wrong width raise, all of them listed at the first one's line.
+    let strict = GenFromTxtOptions {
+        invalid_raise: true,
+        ..opts.clone()
+    };
+    let (a, b) = (
+        genfromtxt_str(&text, &strict).unwrap_err(),
+        dtkit::text::genfromtxt_path(&path, &strict).unwrap_err(),
+    );
+    assert_eq!((a.message(), a.location()), (b.message(), b.location()));
+    // A bad value in a late block, at its line; bytes that are not UTF-8 too.
+    let clean: String = text
+        .lines()
+        .filter(|l| l.split(',').count() == 3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let loose_off = GenFromTxtOptions {
+        loose: false,
+        ..strict.clone()
+    };
+    let at = clean.len() * 4 / 5;
+    let at = at + clean[at..].find('\n').unwrap() + 1;
+    let mut bad = clean.clone();
+    bad.insert_str(at, "1,x,zz\n");
+    std::fs::write(&path, &bad).unwrap();
+    let (a, b) = (
+        genfromtxt_str(&bad, &loose_off).unwrap_err(),
+        dtkit::text::genfromtxt_path(&path, &loose_off).unwrap_err(),
+    );
+    assert_eq!((a.message(), a.location()), (b.message(), b.location()));
+    let mut bytes = clean.into_bytes();
+    bytes.splice(at..at, *b"7,\xff,1\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let e = dtkit::text::genfromtxt_path(&path, &loose_off).unwrap_err();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    assert_eq!(
+        e.location(),
+        Some(dtkit::Location::Line { line, column: 3 }),
+        "{e}"
+    );
 }

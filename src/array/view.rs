@@ -83,6 +83,13 @@ impl AlignedBuf {
         if want <= self.capacity() {
             return;
         }
+        // A buffer filled block by block (a streamed text of unknown size) grows
+        // geometrically: growing by each block's room moved all its bytes every time.
+        let want = if self.len > 0 {
+            want.max(self.capacity().saturating_mul(2))
+        } else {
+            want
+        };
         if want >= ANON_THRESHOLD {
             // Room in an anonymous map costs nothing until written; when the system
             // refuses the map, the reservation is dropped (the buffer grows when written).

@@ -411,6 +411,28 @@ pub fn genfromtxt_str_general(text: &str, opts: &GenFromTxtOptions) -> Result<Ge
 /// convert when not `loose`, or that overflows its integer type ([`ErrorKind::Data`], at
 /// its line and column).
 pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
+    check_options(opts)?;
+    // Universal newlines, as NumPy's files: a lone carriage return ends a line too.
+    let unified;
+    let lines = match split_lines(text) {
+        Some(lines) => lines,
+        None => {
+            unified = text.replace("\r\n", "\n").replace('\r', "\n");
+            split_lines(&unified).unwrap_or_default()
+        }
+    };
+    match head(&lines, opts) {
+        Head::Empty => empty_result(opts),
+        Head::At {
+            start,
+            first_width,
+            names,
+        } => finish(&lines, start, first_width, names, opts),
+    }
+}
+
+/// The options' own errors, before any text is read.
+fn check_options(opts: &GenFromTxtOptions) -> Result<()> {
     if opts.skip_footer > 0 && opts.max_rows.is_some() {
         return Err(arg("skip_footer and max_rows cannot be given together"));
     }
@@ -423,19 +445,27 @@ pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt
     if opts.comments.as_deref() == Some("") || opts.delimiter.as_deref() == Some("") {
         return Err(arg("comments and delimiter cannot be empty strings"));
     }
-    // Universal newlines, as NumPy's files: a lone carriage return ends a line too.
-    let unified;
-    let lines = match split_lines(text) {
-        Some(lines) => lines,
-        None => {
-            unified = text.replace("\r\n", "\n").replace('\r', "\n");
-            split_lines(&unified).unwrap_or_default()
-        }
-    };
-    let lines = &lines[..];
+    Ok(())
+}
+
+/// Where the data lines begin, found from the first lines.
+enum Head {
+    /// No line with values (after `skip_header`).
+    Empty,
+    /// The data lines begin at line index `start`.
+    At {
+        start: usize,
+        /// The column count of the first line with values, when it is a data line.
+        first_width: Option<usize>,
+        /// The names, from the header line or the options.
+        names: Option<Vec<String>>,
+    },
+}
+
+/// The first line with values (after `skip_header`) sets the column count, and may hold
+/// the names.
+fn head(lines: &[&str], opts: &GenFromTxtOptions) -> Head {
     let mut next = opts.skip_header.min(lines.len());
-    // The first line with values sets the column count (and may hold the names).
-    let mut first: Option<(usize, Vec<Value<'_>>)> = None;
     while next < lines.len() {
         let line = lines[next];
         next += 1;
@@ -450,45 +480,55 @@ pub fn genfromtxt_str(text: &str, opts: &GenFromTxtOptions) -> Result<GenFromTxt
                     if owned.is_empty() {
                         continue;
                     }
-                    let names = validate_names(&owned);
-                    return finish(lines, next, None, Some(names), opts);
+                    return Head::At {
+                        start: next,
+                        first_width: None,
+                        names: Some(validate_names(&owned)),
+                    };
                 }
                 _ => split_line(line, opts),
             }
         } else {
             split_line(line, opts)
         };
-        if !values.is_empty() {
-            first = Some((next - 1, values));
-            break;
+        if values.is_empty() {
+            continue;
         }
-    }
-    let Some((index, values)) = first else {
-        // Empty input: NumPy warns and returns an empty array of the dtype (float64 when
-        // inferred), of shape (0, 1) with ndmin=2.
-        let dtype = match &opts.dtype {
-            Some(d) => d.clone(),
-            None => DType::from(Scalar::new(ScalarKind::Float, 8, ByteOrder::NATIVE)?),
+        if opts.names == Names::Header {
+            let raw: Vec<String> = values.iter().map(|v| v.text.to_owned()).collect();
+            return Head::At {
+                start: next,
+                first_width: None,
+                names: Some(validate_names(&raw)),
+            };
+        }
+        return Head::At {
+            start: next - 1,
+            first_width: Some(values.len()),
+            names: match &opts.names {
+                Names::List(n) => Some(n.clone()),
+                _ => None,
+            },
         };
-        let shape: &[usize] = if opts.ndmin == 2 { &[0, 1] } else { &[0] };
-        let mask = Layout::contiguous(mask_dtype(&dtype, !dtype.has_fields())?, shape, Order::C)?;
-        let layout = Layout::contiguous(dtype, shape, Order::C)?;
-        return Ok(GenFromTxt {
-            data: Array::from_parts(AlignedBuf::from_bytes(&[]), layout)?,
-            mask: Array::from_parts(AlignedBuf::from_bytes(&[]), mask)?,
-            skipped: Vec::new(),
-        });
+    }
+    Head::Empty
+}
+
+/// Empty input: NumPy warns and returns an empty array of the dtype (float64 when
+/// inferred), of shape (0, 1) with ndmin=2.
+fn empty_result(opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
+    let dtype = match &opts.dtype {
+        Some(d) => d.clone(),
+        None => DType::from(Scalar::new(ScalarKind::Float, 8, ByteOrder::NATIVE)?),
     };
-    if opts.names == Names::Header {
-        let raw: Vec<String> = values.iter().map(|v| v.text.to_owned()).collect();
-        finish(lines, next, None, Some(validate_names(&raw)), opts)
-    } else {
-        let names = match &opts.names {
-            Names::List(n) => Some(n.clone()),
-            _ => None,
-        };
-        finish(lines, index, Some(values.len()), names, opts)
-    }
+    let shape: &[usize] = if opts.ndmin == 2 { &[0, 1] } else { &[0] };
+    let mask = Layout::contiguous(mask_dtype(&dtype, !dtype.has_fields())?, shape, Order::C)?;
+    let layout = Layout::contiguous(dtype, shape, Order::C)?;
+    Ok(GenFromTxt {
+        data: Array::from_parts(AlignedBuf::from_bytes(&[]), layout)?,
+        mask: Array::from_parts(AlignedBuf::from_bytes(&[]), mask)?,
+        skipped: Vec::new(),
+    })
 }
 
 /// The lines of `text` without their '\n' (or "\r\n"), a last line without a newline
@@ -507,17 +547,52 @@ fn split_lines(text: &str) -> Option<Vec<&str>> {
 /// [`split_lines`] in about `parts` pieces.
 fn split_lines_in(text: &str, parts: usize) -> Option<Vec<&str>> {
     let bytes = text.as_bytes();
+    // The cuts are after newlines, so at character boundaries.
+    lines_of_pieces(bytes, parts, |from, to| Ok(&text[from..to])).unwrap_or(None)
+}
+
+/// [`split_lines`] of bytes, each piece checked as UTF-8 by the thread that splits it.
+///
+/// # Errors
+/// Bytes that are not UTF-8, at their line (counted from 1 at the start of `bytes`) and
+/// column.
+fn split_utf8_lines(bytes: &[u8]) -> Result<Option<Vec<&str>>> {
+    let parts = if bytes.len() >= 1 << 20 {
+        crate::cores()
+    } else {
+        1
+    };
+    lines_of_pieces(bytes, parts, |from, to| {
+        let piece = &bytes[from..to];
+        super::loadtxt::utf8(piece).map_err(|e| {
+            let (line, column) = super::loadtxt::utf8_error_at(piece, &e);
+            let before = memchr::memchr_iter(b'\n', &bytes[..from]).count() as u64;
+            Error::new(ErrorKind::Data, super::loadtxt::UTF8_ERROR).at(Location::Line {
+                line: line + before,
+                column,
+            })
+        })
+    })
+}
+
+/// The lines of `bytes` cut in about `parts` pieces after newlines, each piece's text
+/// given by `text_of(from, to)` (and its lines found) on a thread of its own.
+fn lines_of_pieces<'a>(
+    bytes: &'a [u8],
+    parts: usize,
+    text_of: impl Fn(usize, usize) -> Result<&'a str> + Sync,
+) -> Result<Option<Vec<&'a str>>> {
     let cuts = super::fast::split_cuts(bytes, parts.max(1));
     let last = cuts.len() - 2;
-    let parts = super::fast::parallel_map(cuts.len() - 1, crate::cores(), |k| {
-        let (from, to) = (cuts[k], cuts[k + 1]);
-        let piece = &bytes[from..to];
+    let pieces = super::fast::parallel_map(cuts.len() - 1, crate::cores(), |k| {
+        let text = text_of(cuts[k], cuts[k + 1])?;
+        let piece = text.as_bytes();
         let mut lines: Vec<&str> = Vec::with_capacity(piece.len() / 64 + 1);
         let mut start = 0;
         for i in memchr::memchr2_iter(b'\n', b'\r', piece) {
             if piece[i] == b'\r' {
                 if piece.get(i + 1) != Some(&b'\n') {
-                    return None;
+                    return Ok(None);
                 }
                 continue;
             }
@@ -526,21 +601,83 @@ fn split_lines_in(text: &str, parts: usize) -> Option<Vec<&str>> {
             } else {
                 i
             };
-            // The cuts and the ends are at ASCII bytes, so these are whole characters.
-            lines.push(&text[from + start..from + end]);
+            // The ends are at ASCII bytes, so these are whole characters.
+            lines.push(&text[start..end]);
             start = i + 1;
         }
-        if k == last && (start < piece.len() || text.is_empty()) {
-            lines.push(&text[from + start..to]);
+        if k == last && (start < piece.len() || bytes.is_empty()) {
+            lines.push(&text[start..]);
         }
-        Some(lines)
+        Ok(Some(lines))
     });
-    let mut all: Vec<&str> =
-        Vec::with_capacity(parts.iter().flatten().flatten().map(Vec::len).sum());
-    for part in parts {
-        all.extend_from_slice(&part.flatten()?);
+    let mut parts = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        match p
+            .unwrap_or_else(|| Err(Error::new(ErrorKind::Io, "a line-splitting thread failed")))?
+        {
+            Some(lines) => parts.push(lines),
+            None => return Ok(None),
+        }
     }
-    Some(all)
+    let mut all: Vec<&str> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        all.extend_from_slice(&part);
+    }
+    Ok(Some(all))
+}
+
+/// The columns of the data lines: the column count of a line, the selected columns, their
+/// number, and their names.
+struct Columns {
+    width: usize,
+    usecols: Option<Vec<usize>>,
+    ncols: usize,
+    names: Option<Vec<String>>,
+}
+
+impl Columns {
+    fn of(
+        first_width: Option<usize>,
+        names: Option<Vec<String>>,
+        opts: &GenFromTxtOptions,
+    ) -> Result<Columns> {
+        let width = match (&names, first_width) {
+            (Some(n), _) if opts.usecols.is_none() || first_width.is_none() => {
+                first_width.unwrap_or(n.len())
+            }
+            (_, Some(w)) => w,
+            (None, None) => 0,
+            (Some(n), None) => n.len(),
+        };
+        let usecols: Option<Vec<usize>> = match &opts.usecols {
+            None => None,
+            Some(cols) => Some(
+                cols.iter()
+                    .map(|&c| {
+                        let k = if c < 0 { c + width as isize } else { c };
+                        usize::try_from(k).map_err(|_| {
+                            arg(format!("usecols {c} is out of range for {width} columns"))
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+        };
+        let ncols = usecols.as_ref().map_or(width, Vec::len);
+        // Names of the selected columns: a header's are picked by usecols.
+        let names = names.map(|n| match (&usecols, n.len() == width && width != ncols) {
+            (Some(u), true) => u
+                .iter()
+                .map(|&k| n.get(k).cloned().unwrap_or_default())
+                .collect(),
+            _ => n,
+        });
+        Ok(Columns {
+            width,
+            usecols,
+            ncols,
+            names,
+        })
+    }
 }
 
 /// Read the data lines from `start` on.
@@ -551,36 +688,12 @@ fn finish(
     names: Option<Vec<String>>,
     opts: &GenFromTxtOptions,
 ) -> Result<GenFromTxt> {
-    let width = match (&names, first_width) {
-        (Some(n), _) if opts.usecols.is_none() || first_width.is_none() => {
-            first_width.unwrap_or(n.len())
-        }
-        (_, Some(w)) => w,
-        (None, None) => 0,
-        (Some(n), None) => n.len(),
-    };
-    let usecols: Option<Vec<usize>> = match &opts.usecols {
-        None => None,
-        Some(cols) => Some(
-            cols.iter()
-                .map(|&c| {
-                    let k = if c < 0 { c + width as isize } else { c };
-                    usize::try_from(k).map_err(|_| {
-                        arg(format!("usecols {c} is out of range for {width} columns"))
-                    })
-                })
-                .collect::<Result<_>>()?,
-        ),
-    };
-    let ncols = usecols.as_ref().map_or(width, Vec::len);
-    // Names of the selected columns: a header's are picked by usecols.
-    let names = names.map(|n| match (&usecols, n.len() == width && width != ncols) {
-        (Some(u), true) => u
-            .iter()
-            .map(|&k| n.get(k).cloned().unwrap_or_default())
-            .collect(),
-        _ => n,
-    });
+    let Columns {
+        width,
+        usecols,
+        ncols,
+        names,
+    } = Columns::of(first_width, names, opts)?;
 
     let data_lines = &lines[start.min(lines.len())..];
     if !FORCE_GENERAL.with(std::cell::Cell::get) {
@@ -1010,9 +1123,8 @@ fn explicit_layout(
     })
 }
 
-/// `finish` for a given dtype with the fused row parser (see [`FastRows`]), converting
-/// chunks of lines in parallel as they are split; `None` when the options need the general
-/// path.
+/// `finish` for a given dtype with the fused row parser (see [`FastRows`]); `None` when
+/// the options need the general path.
 fn fast_finish(
     data_lines: &[&str],
     start: usize,
@@ -1021,118 +1133,179 @@ fn fast_finish(
     names: Option<&[String]>,
     opts: &GenFromTxtOptions,
 ) -> Option<Result<GenFromTxt>> {
-    let dt = opts.dtype.as_ref()?;
-    let (convs, dtype, plain) = explicit_layout(dt, width, ncols, None, names).ok()?;
-    let (offsets, record) = column_offsets(&dtype, plain, ncols);
-    let fill: Vec<Option<Parsed>> = match &opts.filling_values {
-        None => vec![None; ncols],
-        Some(f) => convs
-            .iter()
-            .map(|c| c.parse(f).ok().map(Some))
-            .collect::<Option<Vec<_>>>()?,
-    };
-    let fast = FastRows::plan(opts, &convs, &offsets)?;
-    let missing = |_: usize, v: &str| strip(v).is_empty();
-    let row_conv = RowConv {
-        convs: &convs,
-        offsets: &offsets,
-        fill: &fill,
-        unchecked_zero: &[],
-        missing: &missing,
-        loose: opts.loose,
-    };
-    // Each chunk of lines gets windows of the output with room for all its lines, and the
-    // windows are closed up afterwards: rows are written once, where they stay.
-    let n = data_lines.len();
-    let threads = threads_for(n, 20_000);
-    let per = n.div_ceil(threads).max(1);
-    let ranges: Vec<(usize, usize)> = (0..threads)
-        .map(|t| ((t * per).min(n), ((t + 1) * per).min(n)))
-        .collect();
-    let mut data = AlignedBuf::default();
-    let mut mask = AlignedBuf::default();
-    data.reserve(n.saturating_mul(record));
-    mask.reserve(n.saturating_mul(ncols));
-    if data.spare_mut().len() < n * record || mask.spare_mut().len() < n * ncols {
-        return Some(Err(Error::new(
-            ErrorKind::Limit,
-            "cannot allocate the parsed rows",
-        )));
-    }
-    let chunks: Vec<FastChunk> = {
-        let (mut dr, mut mr) = (
-            &mut data.spare_mut()[..n * record],
-            &mut mask.spare_mut()[..n * ncols],
-        );
-        let mut windows = Vec::with_capacity(threads);
-        for &(from, to) in &ranges {
-            let (dw, d2) = dr.split_at_mut((to - from) * record);
-            let (mw, m2) = mr.split_at_mut((to - from) * ncols);
-            windows.push((from, to, dw, mw));
-            dr = d2;
-            mr = m2;
-        }
-        let work = |(from, to, dw, mw): (usize, usize, &mut [u8], &mut [u8])| {
-            let mut c = FastChunk {
-                rows: 0,
-                invalid: Vec::new(),
-                error: None,
-            };
-            for (k, line) in data_lines[from..to].iter().enumerate() {
-                let (at, m) = (c.rows * record, c.rows * ncols);
-                let (out, mrow) = (&mut dw[at..at + record], &mut mw[m..m + ncols]);
-                if c.error.is_none() && fast.row(line, out).is_some() {
-                    mrow.fill(0);
-                    c.rows += 1;
-                    continue;
-                }
-                let values = split_line(line, opts);
-                if values.is_empty() {
-                    continue;
-                }
-                let lineno = (start + from + k) as u64 + 1;
-                if values.len() != width {
-                    c.invalid.push((lineno, values.len()));
-                    continue;
-                }
-                if c.error.is_some() {
-                    continue;
-                }
-                match row_conv.row(lineno, &values, out, mrow) {
-                    Ok(()) => c.rows += 1,
-                    Err(e) => c.error = Some(e),
-                }
-            }
-            c
+    let setup = FastSetup::new(width, ncols, names, opts)?;
+    let mut out = FastOut::default();
+    Some(
+        setup
+            .lines(data_lines, start, opts, &mut out)
+            .and_then(|()| setup.finish(out, opts)),
+    )
+}
+
+/// The fused conversion of data lines, set up once for all the blocks of lines of a text.
+struct FastSetup {
+    convs: Vec<Conv>,
+    dtype: DType,
+    plain: bool,
+    offsets: Vec<usize>,
+    record: usize,
+    width: usize,
+    ncols: usize,
+    fill: Vec<Option<Parsed>>,
+    fast: FastRows,
+}
+
+/// What the blocks of lines gave so far.
+#[derive(Default)]
+struct FastOut {
+    data: AlignedBuf,
+    mask: AlignedBuf,
+    /// Lines with the wrong column count: their line and count.
+    invalid: Vec<(u64, usize)>,
+    /// The first conversion error (later lines are still checked for their width).
+    error: Option<Error>,
+}
+
+impl FastSetup {
+    fn new(
+        width: usize,
+        ncols: usize,
+        names: Option<&[String]>,
+        opts: &GenFromTxtOptions,
+    ) -> Option<FastSetup> {
+        let dt = opts.dtype.as_ref()?;
+        let (convs, dtype, plain) = explicit_layout(dt, width, ncols, None, names).ok()?;
+        let (offsets, record) = column_offsets(&dtype, plain, ncols);
+        let fill: Vec<Option<Parsed>> = match &opts.filling_values {
+            None => vec![None; ncols],
+            Some(f) => convs
+                .iter()
+                .map(|c| c.parse(f).ok().map(Some))
+                .collect::<Option<Vec<_>>>()?,
         };
-        if windows.len() == 1 {
-            windows.into_iter().map(work).collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = windows
-                    .into_iter()
-                    .map(|w| scope.spawn(|| work(w)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("row conversion does not panic"))
-                    .collect()
+        let fast = FastRows::plan(opts, &convs, &offsets)?;
+        Some(FastSetup {
+            convs,
+            dtype,
+            plain,
+            offsets,
+            record,
+            width,
+            ncols,
+            fill,
+            fast,
+        })
+    }
+
+    /// Convert `lines` (line index `first` and on) and append their rows to `out`. Each
+    /// thread gets windows of the output with room for all its lines, and the windows are
+    /// closed up afterwards: rows are written once, where they stay.
+    ///
+    /// # Errors
+    /// Only when the rows cannot be allocated; the lines' own errors go to `out`.
+    fn lines(
+        &self,
+        lines: &[&str],
+        first: usize,
+        opts: &GenFromTxtOptions,
+        out: &mut FastOut,
+    ) -> Result<()> {
+        let (record, ncols) = (self.record, self.ncols);
+        let missing = |_: usize, v: &str| strip(v).is_empty();
+        let row_conv = RowConv {
+            convs: &self.convs,
+            offsets: &self.offsets,
+            fill: &self.fill,
+            unchecked_zero: &[],
+            missing: &missing,
+            loose: opts.loose,
+        };
+        let n = lines.len();
+        let threads = threads_for(n, 5_000);
+        // Several windows a thread, taken in turn: a thread slowed down (by the one
+        // reading the next block) leaves the others its windows instead of idling them.
+        let parts = if threads > 1 { threads * 4 } else { 1 };
+        let per = n.div_ceil(parts).max(1);
+        let ranges: Vec<(usize, usize)> = (0..parts)
+            .map(|t| ((t * per).min(n), ((t + 1) * per).min(n)))
+            .collect();
+        let (data, mask) = (&mut out.data, &mut out.mask);
+        data.reserve(n.saturating_mul(record));
+        mask.reserve(n.saturating_mul(ncols));
+        if data.spare_mut().len() < n * record || mask.spare_mut().len() < n * ncols {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                "cannot allocate the parsed rows",
+            ));
+        }
+        let chunks: Vec<FastChunk> = {
+            let (mut dr, mut mr) = (
+                &mut data.spare_mut()[..n * record],
+                &mut mask.spare_mut()[..n * ncols],
+            );
+            let mut windows = Vec::with_capacity(parts);
+            for &(from, to) in &ranges {
+                let (dw, d2) = dr.split_at_mut((to - from) * record);
+                let (mw, m2) = mr.split_at_mut((to - from) * ncols);
+                windows.push(std::sync::Mutex::new(Some((from, to, dw, mw))));
+                dr = d2;
+                mr = m2;
+            }
+            let work = |(from, to, dw, mw): (usize, usize, &mut [u8], &mut [u8])| {
+                let mut c = FastChunk {
+                    rows: 0,
+                    invalid: Vec::new(),
+                    error: None,
+                };
+                for (k, line) in lines[from..to].iter().enumerate() {
+                    let (at, m) = (c.rows * record, c.rows * ncols);
+                    let (row, mrow) = (&mut dw[at..at + record], &mut mw[m..m + ncols]);
+                    if c.error.is_none() && self.fast.row(line, row).is_some() {
+                        mrow.fill(0);
+                        c.rows += 1;
+                        continue;
+                    }
+                    let values = split_line(line, opts);
+                    if values.is_empty() {
+                        continue;
+                    }
+                    let lineno = (first + from + k) as u64 + 1;
+                    if values.len() != self.width {
+                        c.invalid.push((lineno, values.len()));
+                        continue;
+                    }
+                    if c.error.is_some() {
+                        continue;
+                    }
+                    match row_conv.row(lineno, &values, row, mrow) {
+                        Ok(()) => c.rows += 1,
+                        Err(e) => c.error = Some(e),
+                    }
+                }
+                c
+            };
+            super::fast::parallel_map(windows.len(), threads, |k| {
+                let w = windows[k].lock().ok().and_then(|mut w| w.take())?;
+                Some(work(w))
             })
-        }
-    };
-    let invalid: Vec<(u64, usize)> = chunks
-        .iter()
-        .flat_map(|c| c.invalid.iter().copied())
-        .collect();
-    let result = (|| {
-        if opts.invalid_raise && !invalid.is_empty() {
-            return Err(invalid_rows(&invalid, None, width));
-        }
-        // Close up the windows, in input order (the first error in input order wins).
+            .into_iter()
+            .map(|c| {
+                c.flatten()
+                    .ok_or_else(|| Error::new(ErrorKind::Io, "a conversion thread failed"))
+            })
+            .collect::<Result<_>>()?
+        };
+        // Close up the windows, in input order (the first error in input order wins; the
+        // rows after it do not matter).
         let (mut d, mut m) = (0, 0);
         for (c, &(from, _)) in chunks.into_iter().zip(&ranges) {
+            out.invalid.extend(c.invalid);
+            if out.error.is_some() {
+                continue;
+            }
             if let Some(e) = c.error {
-                return Err(e);
+                out.error = Some(e);
+                continue;
             }
             let (dn, mn) = (c.rows * record, c.rows * ncols);
             // Windows already in place (no blank or skipped line before them) stay put.
@@ -1149,17 +1322,28 @@ fn fast_finish(
         }
         data.grow_len(d);
         mask.grow_len(m);
-        let rows = d / record.max(1);
-        let shape = result_shape(plain, rows, ncols, opts.ndmin);
-        let layout = Layout::contiguous(dtype.clone(), &shape, Order::C)?;
-        let mask_layout = Layout::contiguous(mask_dtype(&dtype, plain)?, &shape, Order::C)?;
+        Ok(())
+    }
+
+    /// The result of all the lines given to [`FastSetup::lines`].
+    fn finish(&self, out: FastOut, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
+        if opts.invalid_raise && !out.invalid.is_empty() {
+            return Err(invalid_rows(&out.invalid, None, self.width));
+        }
+        if let Some(e) = out.error {
+            return Err(e);
+        }
+        let rows = out.data.len() / self.record.max(1);
+        let shape = result_shape(self.plain, rows, self.ncols, opts.ndmin);
+        let layout = Layout::contiguous(self.dtype.clone(), &shape, Order::C)?;
+        let mask_layout =
+            Layout::contiguous(mask_dtype(&self.dtype, self.plain)?, &shape, Order::C)?;
         Ok(GenFromTxt {
-            data: Array::from_parts(data, layout)?,
-            mask: Array::from_parts(mask, mask_layout)?,
-            skipped: invalid.clone(),
+            data: Array::from_parts(out.data, layout)?,
+            mask: Array::from_parts(out.mask, mask_layout)?,
+            skipped: out.invalid,
         })
-    })();
-    Some(result)
+    }
 }
 
 /// Where each column goes in a row of the output, and the row's size: the columns of a
@@ -1326,11 +1510,148 @@ pub fn genfromtxt_bytes(
 
 /// `np.genfromtxt` on a UTF-8 file; a `.gz` file is decompressed on the fly.
 ///
+/// A given dtype read by the fused row parser (no `usecols`, `skip_footer`, `max_rows` or
+/// missing values but the empty field) is read and converted block by block: memory stays
+/// at the output, its mask and a few blocks. Other options read the whole text first.
+///
 /// # Errors
 /// As [`genfromtxt_bytes`], and I/O errors with the path.
 pub fn genfromtxt_path(path: &std::path::Path, opts: &GenFromTxtOptions) -> Result<GenFromTxt> {
+    let with_path = |err: Error| {
+        if err.kind() == ErrorKind::Io {
+            Error::new(
+                err.kind(),
+                format!("cannot read {}: {}", path.display(), err.message()),
+            )
+        } else {
+            err
+        }
+    };
+    let file = std::fs::File::open(path).map_err(|e| with_path(Error::from(e)))?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let gz = flate2::read::MultiGzDecoder::new(file);
+        return stream(gz, None, opts, super::loadtxt::BLOCK).map_err(with_path);
+    }
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if size.is_some_and(|s| s >= 2 * super::loadtxt::BLOCK as u64) {
+        return stream(file, size, opts, super::loadtxt::BLOCK).map_err(with_path);
+    }
+    drop(file);
     let bytes = super::input::read_file(path)?;
     genfromtxt_bytes(bytes.as_bytes(), super::Encoding::Utf8, opts)
+}
+
+/// `np.genfromtxt` of UTF-8 text from `reader`, read `block` bytes at a time (as
+/// [`genfromtxt_path`] reads files), so that tests can cut the input anywhere.
+///
+/// # Errors
+/// As [`genfromtxt_bytes`], and I/O errors.
+#[doc(hidden)]
+pub fn genfromtxt_reader_blocks(
+    reader: impl std::io::Read + Send,
+    opts: &GenFromTxtOptions,
+    block: usize,
+) -> Result<GenFromTxt> {
+    stream(reader, None, opts, block)
+}
+
+/// `np.genfromtxt` of UTF-8 text from `reader`, block by block when the first block's lines
+/// set up the fused conversion (see [`genfromtxt_path`]), or else the whole text. `size`,
+/// when known, lets the output be allocated once.
+fn stream(
+    reader: impl std::io::Read + Send,
+    size: Option<u64>,
+    opts: &GenFromTxtOptions,
+    block: usize,
+) -> Result<GenFromTxt> {
+    let mut blocks = super::loadtxt::Blocks::new(reader, block);
+    if opts.dtype.is_none()
+        || opts.skip_footer > 0
+        || opts.max_rows.is_some()
+        || opts.usecols.is_some()
+        || FORCE_GENERAL.with(std::cell::Cell::get)
+    {
+        // Options that need all the rows (or the general path) first.
+        let mut buf = AlignedBuf::default();
+        buf.reserve(
+            size.and_then(|s| usize::try_from(s).ok())
+                .unwrap_or(0)
+                .saturating_add(1),
+        );
+        let all = blocks.whole(buf)?;
+        return genfromtxt_bytes(all.as_bytes(), super::Encoding::Utf8, opts);
+    }
+    check_options(opts)?;
+    let Some(first) = blocks.next_block()? else {
+        return genfromtxt_str("", opts);
+    };
+    let whole = |blocks: super::loadtxt::Blocks<_>, first| -> Result<GenFromTxt> {
+        let all = blocks.whole(first)?;
+        genfromtxt_bytes(all.as_bytes(), super::Encoding::Utf8, opts)
+    };
+    // The head (skipped lines, names, column count) must be in the first block.
+    let (setup, start) = {
+        let Some(lines) = split_utf8_lines(first.as_bytes())? else {
+            return whole(blocks, first);
+        };
+        let Head::At {
+            start,
+            first_width,
+            names,
+        } = head(&lines, opts)
+        else {
+            return whole(blocks, first);
+        };
+        let cols = Columns::of(first_width, names, opts)?;
+        match FastSetup::new(cols.width, cols.ncols, cols.names.as_deref(), opts) {
+            Some(setup) => (setup, start),
+            None => return whole(blocks, first),
+        }
+    };
+    let mut out = FastOut::default();
+    let mut block = first;
+    let mut line_base = 0usize; // index of the block's first line among the text's lines
+    loop {
+        let text = block.as_bytes();
+        let lines = split_utf8_lines(text)
+            .map_err(|e| super::loadtxt::rebase(e, line_base as u64))?
+            .ok_or_else(|| Error::new(ErrorKind::Io, "a carriage return was left in a block"))?;
+        if line_base == 0 {
+            if let Some(total) = size {
+                // Room for the whole input's rows, estimated from the first block (room
+                // never touched costs no memory).
+                let estimate = lines.len() as f64 * total as f64 / text.len().max(1) as f64;
+                let rows = (estimate * 1.1) as usize + 1024;
+                out.data.reserve(rows.saturating_mul(setup.record));
+                out.mask.reserve(rows.saturating_mul(setup.ncols));
+            }
+        }
+        let from = if line_base == 0 {
+            start.min(lines.len())
+        } else {
+            0
+        };
+        // The next block is read while this one is converted.
+        let (done, next) = std::thread::scope(|scope| {
+            let read = scope.spawn(|| blocks.next_block());
+            let done = setup.lines(&lines[from..], line_base + from, opts, &mut out);
+            (done, read.join())
+        });
+        done?;
+        let next = next.map_err(|_| Error::new(ErrorKind::Io, "a reading thread failed"))??;
+        line_base += lines.len();
+        drop(lines);
+        blocks.recycle(block);
+        match next {
+            Some(b) => block = b,
+            None => break,
+        }
+    }
+    setup.finish(out, opts)
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub(crate) fn read_all(mut reader: impl Read, size: Option<usize>) -> std::io::R
 }
 
 /// Append the rest of `reader` to `buf`.
-fn read_rest(reader: &mut impl Read, buf: &mut AlignedBuf) -> std::io::Result<()> {
+pub(crate) fn read_rest(reader: &mut impl Read, buf: &mut AlignedBuf) -> std::io::Result<()> {
     loop {
         if buf.spare_mut().is_empty() {
             buf.reserve(buf.capacity().max(1 << 16));

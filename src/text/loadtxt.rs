@@ -845,7 +845,7 @@ fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)
 }
 
 /// Bytes read and parsed at a time by [`loadtxt_reader`].
-const BLOCK: usize = 4 << 20;
+pub(crate) const BLOCK: usize = 4 << 20;
 
 /// A parsed block: its rows, the column count of a plain dtype with its line, and its
 /// newlines.
@@ -854,7 +854,7 @@ type BlockParsed = (usize, Option<(usize, u64)>, u64);
 /// Blocks of a reader, each cut after its last newline (the last one at the end of input).
 /// The buffers are large anonymous maps, faulted in huge pages, and reused: a fresh 16 MiB
 /// heap buffer per block would cost four thousand page faults.
-struct Blocks<R> {
+pub(crate) struct Blocks<R> {
     reader: R,
     carry: AlignedBuf,
     eof: bool,
@@ -864,13 +864,34 @@ struct Blocks<R> {
 }
 
 impl<R: Read> Blocks<R> {
-    fn recycle(&mut self, block: AlignedBuf) {
+    /// The blocks of `reader`, about `size` bytes each.
+    pub(crate) fn new(reader: R, size: usize) -> Blocks<R> {
+        Blocks {
+            reader,
+            carry: AlignedBuf::default(),
+            eof: false,
+            size: size.max(1),
+            spare: Vec::new(),
+        }
+    }
+
+    /// `block` (read from here), then everything not yet handed out: the whole input from
+    /// `block` on, for a loader that turns out to need all of it.
+    pub(crate) fn whole(mut self, mut block: AlignedBuf) -> Result<AlignedBuf> {
+        block.extend_from_slice(self.carry.as_bytes());
+        if !self.eof {
+            super::input::read_rest(&mut self.reader, &mut block)?;
+        }
+        Ok(block)
+    }
+
+    pub(crate) fn recycle(&mut self, block: AlignedBuf) {
         if self.spare.len() < 2 {
             self.spare.push(block);
         }
     }
 
-    fn next_block(&mut self) -> Result<Option<AlignedBuf>> {
+    pub(crate) fn next_block(&mut self) -> Result<Option<AlignedBuf>> {
         let mut want = self.size;
         loop {
             if self.carry.capacity() < want {
@@ -991,13 +1012,7 @@ fn stream(
     let mut line_base = 1u64; // physical line of the next block's first byte
     let mut to_skip = options.skiprows;
     let mut first_block = true;
-    let mut blocks = Blocks {
-        reader,
-        carry: AlignedBuf::default(),
-        eof: false,
-        size: block_size,
-        spare: Vec::new(),
-    };
+    let mut blocks = Blocks::new(reader, block_size);
     let mut consumed = 0u64;
     let zero = super::fast::has_gaps(&super::fast::Plan {
         comment,
@@ -1153,7 +1168,7 @@ fn stream(
 }
 
 /// An error found in a block, moved down by the lines before the block.
-fn rebase(e: Error, lines_before: u64) -> Error {
+pub(crate) fn rebase(e: Error, lines_before: u64) -> Error {
     match e.location() {
         Some(Location::Line { line, column }) => {
             let message = e.message().to_owned();

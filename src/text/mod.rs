@@ -18,12 +18,12 @@ mod savetxt_fast;
 #[doc(hidden)]
 pub use self::regex::fromregex_str_engine;
 pub use self::regex::{fromregex_path, fromregex_str};
-#[doc(hidden)]
-pub use genfromtxt::genfromtxt_str_general;
 pub use genfromtxt::{
     genfromtxt_bytes, genfromtxt_path, genfromtxt_str, ColumnKey, GenFromTxt, GenFromTxtOptions,
     Names,
 };
+#[doc(hidden)]
+pub use genfromtxt::{genfromtxt_reader_blocks, genfromtxt_str_general};
 pub use input::read_file;
 pub use loadtxt::{
     decode, loadtxt_bytes, loadtxt_each, loadtxt_path, loadtxt_reader, loadtxt_reader_sized,
