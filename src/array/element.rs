@@ -302,20 +302,49 @@ pub fn fmt_float(v: f64) -> String {
 
 /// Python's `repr()` of a `bytes` value: `b'ab\\x00'`.
 pub fn py_bytes_repr(b: &[u8]) -> String {
-    let mut out = String::from("b'");
-    for &c in b {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str("\\'"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(c as char),
-            _ => out.push_str(&format!("\\x{c:02x}")),
+    let mut out = Vec::with_capacity(b.len() + 3);
+    push_bytes_repr(&mut out, b);
+    // The repr is ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Append Python's `repr` of `b` (see [`py_bytes_repr`]) to `out`, without allocating
+/// when `out` has room (savetxt's `%s` of a bytes field, once a row).
+pub(crate) fn push_bytes_repr(out: &mut Vec<u8>, b: &[u8]) {
+    // Python quotes with '"' when the bytes hold a single quote and no double quote.
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    out.push(b'b');
+    out.push(quote);
+    if b.iter()
+        .all(|&c| matches!(c, 0x20..=0x7e) && c != b'\\' && c != quote)
+    {
+        out.extend_from_slice(b);
+    } else {
+        for &c in b {
+            match c {
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                c if c == quote => out.extend_from_slice(&[b'\\', c]),
+                0x20..=0x7e => out.push(c),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(&[
+                        b'\\',
+                        b'x',
+                        HEX[usize::from(c >> 4)],
+                        HEX[usize::from(c & 15)],
+                    ]);
+                }
+            }
         }
     }
-    out.push('\'');
-    out
+    out.push(quote);
 }
 
 impl fmt::Display for Value {
@@ -384,6 +413,22 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_repr_is_pythons() {
+        // Python 3.11: repr() of each.
+        for (b, want) in [
+            (&b"ab"[..], r#"b'ab'"#),
+            (b"it's", r#"b"it's""#),
+            (b"a\"b", r#"b'a"b'"#),
+            (b"a\"b'c", r#"b'a"b\'c'"#),
+            (b"\x00\x7f\x80\\", r#"b'\x00\x7f\x80\\'"#),
+            (b"\t\n\r ~", r#"b'\t\n\r ~'"#),
+            (b"", "b''"),
+        ] {
+            assert_eq!(py_bytes_repr(b), want, "{b:?}");
+        }
+    }
 
     /// Empty subarrays decode to one empty list, whatever the dimensions before the zero.
     #[test]

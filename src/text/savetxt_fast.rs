@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use crate::array::element::{py_bytes_repr, Element};
+use crate::array::element::{push_bytes_repr, Element};
 use crate::array::ArrayView;
 use crate::dtype::{ByteOrder, ScalarKind};
 use crate::error::Result;
@@ -191,7 +191,7 @@ impl Plan {
                     (Source::Bytes(n), _) => {
                         let b = &bytes[at..at + n];
                         let end = b.iter().rposition(|&x| x != 0).map_or(0, |p| p + 1);
-                        out.extend_from_slice(py_bytes_repr(&b[..end]).as_bytes());
+                        push_bytes_repr(out, &b[..end]);
                     }
                     (Source::Int(n, o), _) => {
                         let v: i64 = match n {
