@@ -15,8 +15,9 @@ use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
 use dtkit::text::{
-    decode, fromregex_str, genfromtxt_bytes, loadtxt_path, loadtxt_reader_sized, read_file,
-    savetxt_path, Encoding, Fmt, GenFromTxtOptions, LoadTxtOptions, Names, SaveTxtOptions,
+    decode, fromregex_str, genfromtxt_bytes, genfromtxt_path, loadtxt_path, loadtxt_reader_sized,
+    read_file, savetxt_path, Encoding, Fmt, GenFromTxtOptions, LoadTxtOptions, Names,
+    SaveTxtOptions,
 };
 use dtkit::{npy, Array, ArrayView, ByteOrder, ByteOrderPlan, Order};
 
@@ -460,7 +461,6 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 let text = decode(bytes.as_bytes(), options.encoding).map_err(ctx)?;
                 fromregex_str(&text, pattern, &options.dtype).map_err(ctx)?
             } else if genfromtxt {
-                let bytes = bytes()?;
                 if options.comments.len() > 1 || options.quotechar.is_some() {
                     return Err(CliError::input(
                         "--names, --missing and --filling take one comment marker and no --quotechar",
@@ -488,9 +488,16 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                     max_rows: cli.max_rows,
                     ..GenFromTxtOptions::default()
                 };
-                genfromtxt_bytes(bytes.as_bytes(), options.encoding, &gen)
-                    .map_err(ctx)?
-                    .data
+                if options.encoding == Encoding::Utf8 {
+                    // Streamed in blocks where the options allow it.
+                    std::fs::metadata(&cli.input)
+                        .map_err(|e| CliError::io("cannot read", &cli.input, e))?;
+                    genfromtxt_path(&cli.input, &gen).map_err(ctx)?.data
+                } else {
+                    genfromtxt_bytes(bytes()?.as_bytes(), options.encoding, &gen)
+                        .map_err(ctx)?
+                        .data
+                }
             } else {
                 let file = File::open(&cli.input)
                     .map_err(|e| CliError::io("cannot open", &cli.input, e))?;
