@@ -1,5 +1,5 @@
 //! Reading whole text files for the loaders that need all of the text at once
-//! (`genfromtxt`, `fromregex`).
+//! (`fromregex`, and `genfromtxt` with options that need every row first).
 
 use std::fs::File;
 use std::io::Read;
