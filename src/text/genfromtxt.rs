@@ -1615,12 +1615,13 @@ fn stream(
     let mut out = FastOut::default();
     let mut block = first;
     let mut line_base = 0usize; // index of the block's first line among the text's lines
+    let mut first_block = true;
     loop {
         let text = block.as_bytes();
         let lines = split_utf8_lines(text)
             .map_err(|e| super::loadtxt::rebase(e, line_base as u64))?
             .ok_or_else(|| Error::new(ErrorKind::Io, "a carriage return was left in a block"))?;
-        if line_base == 0 {
+        if first_block {
             if let Some(total) = size {
                 // Room for the whole input's rows, estimated from the first block (room
                 // never touched costs no memory).
@@ -1630,11 +1631,12 @@ fn stream(
                 out.mask.reserve(rows.saturating_mul(setup.ncols));
             }
         }
-        let from = if line_base == 0 {
+        let from = if first_block {
             start.min(lines.len())
         } else {
             0
         };
+        first_block = false;
         // The next block is read while this one is converted.
         let (done, next) = std::thread::scope(|scope| {
             let read = scope.spawn(|| blocks.next_block());
