@@ -487,6 +487,14 @@ fn datetime_columns_honour_missing_and_filling_values() {
     );
 }
 
+/// The same rows, mask and skipped rows.
+fn assert_same_result(a: &dtkit::text::GenFromTxt, b: &dtkit::text::GenFromTxt) {
+    assert_eq!(a.data.shape(), b.data.shape());
+    assert_eq!(a.data.buffer().as_bytes(), b.data.buffer().as_bytes());
+    assert_eq!(a.mask.buffer().as_bytes(), b.mask.buffer().as_bytes());
+    assert_eq!(a.skipped, b.skipped);
+}
+
 /// Inputs large enough for several threads: the windows of the output are closed up over
 /// blank and comment lines, and the first error (or the list of invalid rows) is the same
 /// as the general path's.
@@ -510,15 +518,7 @@ fn large_inputs_agree_with_the_general_path() {
     let fast = genfromtxt_str(&text, &opts).unwrap();
     let general = dtkit::text::genfromtxt_str_general(&text, &opts).unwrap();
     assert!(fast.data.shape()[0] > 120_000);
-    assert_eq!(fast.data.shape(), general.data.shape());
-    assert_eq!(
-        fast.data.buffer().as_bytes(),
-        general.data.buffer().as_bytes()
-    );
-    assert_eq!(
-        fast.mask.buffer().as_bytes(),
-        general.mask.buffer().as_bytes()
-    );
+    assert_same_result(&fast, &general);
     // A bad value late in the input, and rows with the wrong width.
     let strict = GenFromTxtOptions {
         loose: false,
@@ -570,17 +570,8 @@ fn large_files_are_streamed_in_blocks() {
     let whole = genfromtxt_str(&text, &opts).unwrap();
     let streamed = dtkit::text::genfromtxt_path(&path, &opts).unwrap();
     assert!(whole.data.shape()[0] > 510_000);
-    assert_eq!(streamed.data.shape(), whole.data.shape());
-    assert_eq!(
-        streamed.data.buffer().as_bytes(),
-        whole.data.buffer().as_bytes()
-    );
-    assert_eq!(
-        streamed.mask.buffer().as_bytes(),
-        whole.mask.buffer().as_bytes()
-    );
     assert!(whole.skipped.len() > 60);
-    assert_eq!(streamed.skipped, whole.skipped);
+    assert_same_result(&streamed, &whole);
     // Rows of the wrong width raise, all of them listed at the first one's line.
     let strict = GenFromTxtOptions {
         invalid_raise: true,
