@@ -10,7 +10,7 @@
 //! rawbench savez    FILE OUT                # np.savez of an .npy's array (stored)
 //! rawbench savezc   FILE OUT                # np.savez_compressed of an .npy's array
 //! rawbench npzload  FILE KEY                # np.load(npz)[key]
-//! rawbench loadtxt  FILE DTYPE [DELIM]      # np.loadtxt
+//! rawbench loadtxt  FILE DTYPE [DELIM [QUOTE]] # np.loadtxt
 //! rawbench genfromtxt FILE DTYPE [DELIM]     # np.genfromtxt
 //! rawbench fromregex FILE DTYPE PATTERN      # np.fromregex
 //! ```
@@ -115,6 +115,7 @@ fn npy_ops(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             };
             o.delimiter = args.get(4).and_then(|d| d.chars().next());
+            o.quotechar = args.get(5).and_then(|d| d.chars().next());
             best_of_3(|| {
                 let a = dtkit::text::loadtxt_path(file, &o)?;
                 Ok((a.buffer().len(), checksum(a.buffer().as_bytes())))

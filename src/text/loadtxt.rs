@@ -223,6 +223,8 @@ struct Tokenizer<'a> {
     /// allocated per field and a vector per record were a fifth of a quoted CSV's time.
     spare_texts: Vec<String>,
     spare_fields: Vec<Field>,
+    /// The text ended inside a quoted field.
+    open_quote_at_end: bool,
 }
 
 impl<'a> Tokenizer<'a> {
@@ -240,6 +242,7 @@ impl<'a> Tokenizer<'a> {
             },
             spare_texts: Vec::new(),
             spare_fields: Vec::new(),
+            open_quote_at_end: false,
         }
     }
 
@@ -325,7 +328,10 @@ impl<'a> Tokenizer<'a> {
                     self.bump();
                     loop {
                         match self.bump() {
-                            None => break,
+                            None => {
+                                self.open_quote_at_end = true;
+                                break;
+                            }
                             Some(c) if c == q => {
                                 if self.chars.peek() == Some(&q) {
                                     self.bump();
@@ -519,7 +525,17 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
     let fast = fast_path(text, options, &struct_cols, plain, itemsize);
     let (data, rows, ncols) = match fast {
         Some(r) => r?,
-        None => general(&mut tok, options, &struct_cols, plain, itemsize)?,
+        None => {
+            let parts = if pre_cut.is_none() && text.len() >= 4 << 20 {
+                crate::cores() * 4
+            } else {
+                1
+            };
+            match general_in_pieces(text, options, (&struct_cols, plain, itemsize), parts) {
+                Some(parsed) => parsed,
+                None => general(&mut tok, options, &struct_cols, plain, itemsize)?,
+            }
+        }
     };
     shape_result(options, data, rows, ncols.map(|(n, _)| n))
 }
@@ -578,6 +594,54 @@ fn fast_path(
         options.skiprows as u64 + 1,
         0,
     ))
+}
+
+/// The general tokenizer on pieces of `text` cut after newlines, on every core. Each piece
+/// is parsed as if a record started there, which holds when the piece before ended outside
+/// a quoted field: a piece that ends inside one (a quoted newline across the cut), any
+/// error, or pieces that disagree on the column count give `None`, and the whole text is
+/// parsed in one piece instead (which finds the same records, or the error at its row).
+/// `None` too for one piece, `skiprows` or `max_rows` (counted from the whole text's start).
+fn general_in_pieces(
+    text: &str,
+    options: &LoadTxtOptions,
+    (struct_cols, plain, itemsize): (&[Column], Option<Scalar>, usize),
+    parts: usize,
+) -> Option<Parsed> {
+    if parts < 2 || options.skiprows > 0 || options.max_rows.is_some() {
+        return None;
+    }
+    let cuts = super::fast::split_cuts(text.as_bytes(), parts);
+    if cuts.len() < 3 {
+        return None;
+    }
+    let last = cuts.len() - 2;
+    let pieces = super::fast::parallel_map(cuts.len() - 1, crate::cores(), |k| {
+        // Cuts are after newlines, at character boundaries.
+        let mut tok = Tokenizer::new(&text[cuts[k]..cuts[k + 1]], options);
+        let parsed = general(&mut tok, options, struct_cols, plain, itemsize).ok()?;
+        (k == last || !tok.open_quote_at_end).then_some(parsed)
+    });
+    let mut total = 0usize;
+    let mut ncols: Option<(usize, u64)> = None;
+    let mut parsed = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        let (data, rows, cols) = p.flatten()?;
+        if rows > 0 {
+            if ncols.is_some_and(|(n, _)| cols.is_some_and(|(c, _)| c != n)) {
+                return None;
+            }
+            ncols = ncols.or(cols);
+        }
+        total += rows;
+        parsed.push(data);
+    }
+    let mut out = AlignedBuf::default();
+    out.reserve(parsed.iter().map(AlignedBuf::len).sum());
+    for data in &parsed {
+        out.extend_from_slice(data.as_bytes());
+    }
+    Some((out, total, ncols))
 }
 
 /// The general tokenizer: quotes, several comment markers, any newline convention.
@@ -1238,5 +1302,104 @@ pub fn loadtxt_path(path: &Path, options: &LoadTxtOptions) -> Result<Array> {
             .filter(|m| m.is_file())
             .map(|m| m.len());
         reader_blocks(std::io::BufReader::new(file), options, BLOCK, size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The general tokenizer over the whole text, and in `parts` pieces.
+    fn both(text: &str, o: &LoadTxtOptions, parts: usize) -> (Result<Parsed>, Option<Parsed>) {
+        let (cols, plain, itemsize) = targets(o).unwrap();
+        let whole = general(&mut Tokenizer::new(text, o), o, &cols, plain, itemsize);
+        let pieces = general_in_pieces(text, o, (&cols, plain, itemsize), parts);
+        (whole, pieces)
+    }
+
+    #[test]
+    fn pieces_parse_as_the_whole_text_or_decline() {
+        let mut text = String::new();
+        for i in 0..400 {
+            match i % 9 {
+                0 => text.push_str(&format!("{i},\"a,b\",1.5\n")),
+                1 => text.push_str(&format!("{i},\"multi\nline\",2.5\n")), // a quoted newline
+                2 => text.push_str("# comment, with \"quote\n"),
+                3 => text.push_str(&format!("{i},\"say \"\"hi\"\"\",3\r\n")),
+                4 => text.push('\n'),
+                5 => text.push_str(&format!("{i},\"x\"tail,4\r")), // lone CR
+                _ => text.push_str(&format!("{i},w{i},{i}.25\n")),
+            }
+        }
+        let o = LoadTxtOptions {
+            dtype: DType::parse("[('i','<i8'),('s','S9'),('x','<f8')]").unwrap(),
+            delimiter: Some(','),
+            quotechar: Some('"'),
+            ..LoadTxtOptions::default()
+        };
+        let (mut agreed, mut declined) = (0, 0);
+        for parts in [2, 3, 5, 8, 13, 40, 97, 300] {
+            let (whole, pieces) = both(&text, &o, parts);
+            let (data, rows, _) = whole.as_ref().unwrap();
+            match pieces {
+                Some((d, r, _)) => {
+                    assert_eq!(
+                        (d.as_bytes(), r),
+                        (data.as_bytes(), *rows),
+                        "{parts} pieces"
+                    );
+                    agreed += 1;
+                }
+                // A cut inside a quoted newline.
+                None => declined += 1,
+            }
+        }
+        assert!(
+            agreed > 0 && declined > 0,
+            "{agreed} agreed, {declined} declined"
+        );
+        // Without quoted newlines every cut is a record start.
+        let plain_text = text.replace("\"multi\nline\"", "\"multi line\"");
+        for parts in [2, 7, 64] {
+            let (whole, pieces) = both(&plain_text, &o, parts);
+            let (data, rows, _) = whole.unwrap();
+            let (d, r, _) = pieces.expect("no quoted newline");
+            assert_eq!((d.as_bytes(), r), (data.as_bytes(), rows));
+        }
+        // A plain dtype: the column count is checked across pieces.
+        let o2 = LoadTxtOptions {
+            dtype: DType::parse("<f8").unwrap(),
+            delimiter: Some(','),
+            quotechar: Some('"'),
+            ..LoadTxtOptions::default()
+        };
+        let grid = "1,\"2\",3\n".repeat(50) + &"4,5\n".repeat(50);
+        let (whole, pieces) = both(&grid, &o2, 4);
+        assert!(whole.is_err() && pieces.is_none());
+        let grid = "1,\"2\",3\n".repeat(100);
+        let (whole, pieces) = both(&grid, &o2, 4);
+        let (d, r, n) = pieces.unwrap();
+        let (wd, wr, wn) = whole.unwrap();
+        assert_eq!(
+            (d.as_bytes(), r, n.map(|c| c.0)),
+            (wd.as_bytes(), wr, wn.map(|c| c.0))
+        );
+        // A bad value: the pieces decline, and the whole text gives the error at its line.
+        let bad = plain_text.replacen("w7", "w7\",oops,\"", 1);
+        let (whole, pieces) = both(&bad, &o, 8);
+        assert!(whole.is_err() && pieces.is_none());
+        // skiprows and max_rows count from the start: not split.
+        for o3 in [
+            LoadTxtOptions {
+                skiprows: 1,
+                ..o.clone()
+            },
+            LoadTxtOptions {
+                max_rows: Some(5),
+                ..o.clone()
+            },
+        ] {
+            assert!(both(&plain_text, &o3, 8).1.is_none());
+        }
     }
 }
