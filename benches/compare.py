@@ -78,7 +78,7 @@ NPY_CODE = {
     "savez": "np.savez(extra[0], arr_0=arr); out = None",
     "savezc": "np.savez_compressed(extra[0], arr_0=arr); out = None",
     "npzload": "z = np.load(path); out = z[extra[0]]; z.close()",
-    "loadtxt": "out = np.loadtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
+    "loadtxt": "out = np.loadtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None), quotechar=(extra[2] if len(extra) > 2 else None))",
     "genfromtxt": "out = np.genfromtxt(path, dtype=dt, delimiter=(extra[1] if len(extra) > 1 else None))",
     "fromregex": "out = np.fromregex(path, extra[1], dt, encoding='utf-8')",
     "savetxt": "np.savetxt(extra[0], arr, fmt=(extra[1].split('|') if '|' in extra[1] else extra[1]), delimiter=extra[2]); out = None",
@@ -197,13 +197,22 @@ def text_workloads(exe, tmp, rng):
     if not csv.exists():
         n = (mb << 20) // 200
         np.savetxt(csv, rng.standard_normal((n, 10)), delimiter=",", fmt="%.15g")
+    quoted = tmp / f"quoted_{mb // 2}.csv"
+    if not quoted.exists():
+        n = ((mb // 2) << 20) // 24
+        vals = rng.standard_normal(n).round(6)
+        with open(quoted, "w") as f:
+            for i, v in enumerate(vals):
+                f.write(f'{i},"w{i % 97}",{v}\n')
     spec = "[('rank','i8'),('lemma','S8'),('frequency','i8'),('dispersion','f8')]"
+    qspec = "[('i','i8'),('s','S8'),('x','f8')]"
     rows = []
     for path, dspec, extra, what in [
         (mixed, spec, [spec], "loadtxt: mixed records (i8, S8, i8, f8), whitespace"),
         (csv, "f8", ["f8", ","], "loadtxt: 10-column float CSV"),
+        (quoted, qspec, [qspec, ",", '"'], "loadtxt: quoted CSV (i8, quoted S8, f8), quotechar"),
     ]:
-        dk = child([str(exe), "loadtxt", str(path), dspec] + ([","] if len(extra) > 1 else []))
+        dk = child([str(exe), "loadtxt", str(path), dspec] + extra[1:])
         np_ = numpy_npy_child("loadtxt", path, extra)
         same = dk["check"] == np_["check"] and dk["out_bytes"] == np_["out_bytes"]
         rows.append((what, path.stat().st_size / 2**20, np_["seconds"], dk["seconds"], np_["rss_mb"], dk["rss_mb"], same))

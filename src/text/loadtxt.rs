@@ -636,9 +636,10 @@ fn general_in_pieces(
         total += rows;
         parsed.push(data);
     }
+    // Each piece's rows are freed once copied: the peak is the rows once, plus a piece.
     let mut out = AlignedBuf::default();
     out.reserve(parsed.iter().map(AlignedBuf::len).sum());
-    for data in &parsed {
+    for data in parsed {
         out.extend_from_slice(data.as_bytes());
     }
     Some((out, total, ncols))
