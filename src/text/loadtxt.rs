@@ -213,7 +213,8 @@ struct Record {
 /// Splits the whole text into records: one per line, or more lines when a quoted field
 /// holds a newline.
 struct Tokenizer<'a> {
-    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    /// The text not yet read.
+    rest: &'a str,
     line: u64,
     column: u64,
     opts: &'a LoadTxtOptions,
@@ -231,7 +232,7 @@ impl<'a> Tokenizer<'a> {
     fn new(text: &'a str, opts: &'a LoadTxtOptions) -> Self {
         let single = opts.comments.len() == 1 && opts.comments[0].chars().count() == 1;
         Tokenizer {
-            chars: text.chars().peekable(),
+            rest: text,
             line: 1,
             column: 1,
             opts,
@@ -261,15 +262,42 @@ impl<'a> Tokenizer<'a> {
         t
     }
 
+    fn peek(&self) -> Option<char> {
+        self.rest.chars().next()
+    }
+
+    fn next_char(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.rest = &self.rest[c.len_utf8()..];
+        Some(c)
+    }
+
+    /// Append the leading run of `rest` that needs no look (ASCII bytes for which `stop` is
+    /// false) to `text`, on one line: a field is copied a run at a time instead of a
+    /// character at a time.
+    fn take_run(&mut self, text: &mut String, stop: impl Fn(u8) -> bool) {
+        let n = self
+            .rest
+            .bytes()
+            .position(|b| b >= 0x80 || b == b'\n' || b == b'\r' || stop(b))
+            .unwrap_or(self.rest.len());
+        if n > 0 {
+            // The run is ASCII, so it ends at a character boundary.
+            text.push_str(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            self.column += n as u64;
+        }
+    }
+
     fn bump(&mut self) -> Option<char> {
-        let c = self.chars.next()?;
+        let c = self.next_char()?;
         if c == '\n' {
             self.line += 1;
             self.column = 1;
         } else if c == '\r' {
             // A lone CR is a newline (universal newlines); CRLF counts once.
-            if self.chars.peek() == Some(&'\n') {
-                self.chars.next();
+            if self.peek() == Some('\n') {
+                self.next_char();
             }
             self.line += 1;
             self.column = 1;
@@ -282,7 +310,7 @@ impl<'a> Tokenizer<'a> {
 
     /// Skip the rest of the physical line (a comment), leaving the newline.
     fn skip_to_eol(&mut self) {
-        while let Some(&c) = self.chars.peek() {
+        while let Some(c) = self.peek() {
             if c == '\n' || c == '\r' {
                 break;
             }
@@ -292,7 +320,7 @@ impl<'a> Tokenizer<'a> {
 
     /// The next record; `None` at the end of the input. Blank records are returned empty.
     fn next_record(&mut self) -> Option<Record> {
-        self.chars.peek()?;
+        self.peek()?;
         let start_line = self.line;
         let mut fields: Vec<Field> = std::mem::take(&mut self.spare_fields);
         fields.clear();
@@ -300,13 +328,13 @@ impl<'a> Tokenizer<'a> {
         loop {
             // Start of a field.
             if ws {
-                while matches!(self.chars.peek(), Some(&c) if c != '\n' && c != '\r' && c.is_whitespace())
+                while matches!(self.peek(), Some(c) if c != '\n' && c != '\r' && c.is_whitespace())
                 {
                     self.bump();
                 }
             }
             let (line, column) = (self.line, self.column);
-            match self.chars.peek().copied() {
+            match self.peek() {
                 None | Some('\n' | '\r') => {
                     // End of the record. With an explicit delimiter a trailing delimiter
                     // leaves an empty last field, which is already pushed.
@@ -323,17 +351,19 @@ impl<'a> Tokenizer<'a> {
                 _ => {}
             }
             let mut text = self.text();
-            if let (Some(q), Some(&c)) = (self.opts.quotechar, self.chars.peek()) {
+            if let (Some(q), Some(c)) = (self.opts.quotechar, self.peek()) {
                 if c == q {
                     self.bump();
+                    let quote_byte = u8::try_from(q).ok().filter(u8::is_ascii);
                     loop {
+                        self.take_run(&mut text, |b| Some(b) == quote_byte);
                         match self.bump() {
                             None => {
                                 self.open_quote_at_end = true;
                                 break;
                             }
                             Some(c) if c == q => {
-                                if self.chars.peek() == Some(&q) {
+                                if self.peek() == Some(q) {
                                     self.bump();
                                     text.push(q);
                                 } else {
@@ -347,8 +377,16 @@ impl<'a> Tokenizer<'a> {
             }
             // Unquoted text (or what follows a closing quote) up to the field's end.
             let mut ended_record = false;
+            let ascii = |c: Option<char>| c.and_then(|c| u8::try_from(c).ok()).filter(u8::is_ascii);
+            let (delim, comment) = (ascii(self.opts.delimiter), ascii(self.comment));
             loop {
-                match self.chars.peek().copied() {
+                // Whitespace here is `char::is_whitespace` of an ASCII byte.
+                self.take_run(&mut text, |b| {
+                    Some(b) == delim
+                        || Some(b) == comment
+                        || (ws && matches!(b, b' ' | b'\t' | 0x0b | 0x0c))
+                });
+                match self.peek() {
                     None => break,
                     Some('\n' | '\r') => break,
                     Some(c) if Some(c) == self.comment => {
@@ -360,7 +398,7 @@ impl<'a> Tokenizer<'a> {
                         self.bump();
                         // A delimiter right before the end (or a comment) still makes an
                         // empty field, as in NumPy.
-                        let next = self.chars.peek().copied();
+                        let next = self.peek();
                         let at_comment = next.is_some() && next == self.comment;
                         let (empty_line, empty_column) = (self.line, self.column);
                         if at_comment {
