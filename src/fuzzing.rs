@@ -238,6 +238,24 @@ pub fn text(data: &[u8]) {
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{pattern:?} on {text:?}"),
         _ => panic!("fromregex {pattern:?}: walk {walked:?}, engine {engine:?} on {text:?}"),
     }
+    // Read as a file is read (universal newlines), in small blocks on two workers, fromregex
+    // gives what it gives on the whole text with its line ends made "\n".
+    let unix = text.replace("\r\n", "\n").replace('\r', "\n");
+    let whole = crate::text::fromregex_str(&unix, pattern, &rdt);
+    for block in [1, 5] {
+        let streamed =
+            crate::text::fromregex_reader_blocks(text.as_bytes(), pattern, &rdt, block, 2);
+        match (&whole, &streamed) {
+            (Ok(a), Ok(b)) => assert!(
+                a.shape() == b.shape() && a.buffer().as_bytes() == b.buffer().as_bytes(),
+                "fromregex {pattern:?}: whole {a:?} and blocks of {block} {b:?} disagree on {text:?}"
+            ),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{pattern:?} on {text:?}")
+            }
+            _ => panic!("fromregex {pattern:?}: whole {whole:?}, blocks {streamed:?} on {text:?}"),
+        }
+    }
     let fast_g = genfromtxt_str(text, &g);
     if let Ok(r) = &fast_g {
         assert_eq!(r.data.shape(), r.mask.shape());

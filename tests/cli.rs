@@ -561,6 +561,27 @@ fn dtconvert_text_with_names_missing_values_and_regex() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read(&out_gz).unwrap(), bytes);
 
+    // A file with Windows and old-Mac line ends is read as NumPy reads a
+    // path, in text mode: every line end is "\n", so a pattern ending in
+    // "\n" finds all three records.
+    let crlf = dir.path().join("crlf.txt");
+    std::fs::write(&crlf, "1 a\r\n2 b\r3 c\n").unwrap();
+    let out_crlf = dir.path().join("crlf.npy");
+    let o = dtconvert(&[
+        crlf.to_str().unwrap(),
+        out_crlf.to_str().unwrap(),
+        "--regex",
+        r"(\d+) (\w)\n",
+        "--dtype",
+        "[('n','<i4'),('c','S1')]",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out_crlf).unwrap();
+    let (h, v) = dtkit::npy::view(&bytes, &dtkit::npy::ReadOptions::default()).unwrap();
+    assert_eq!(h.shape, vec![3]);
+    assert_eq!(v.value(&[2]).unwrap().to_string(), "(3, b'c')");
+
     // A missing input: exit 2, named.
     let o = dtconvert(&[
         dir.path().join("missing.txt").to_str().unwrap(),

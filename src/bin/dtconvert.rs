@@ -15,7 +15,7 @@ use dtkit::npz::{Member, Npz, NpzOptions, NpzWriter};
 use dtkit::raw::{self, RawOptions};
 use dtkit::storage::{MapMode, Mapping};
 use dtkit::text::{
-    decode, fromregex_str, genfromtxt_bytes, genfromtxt_path, loadtxt_path, loadtxt_reader_sized,
+    fromregex_path_encoded, genfromtxt_bytes, genfromtxt_path, loadtxt_path, loadtxt_reader_sized,
     read_file, savetxt_path, Encoding, Fmt, GenFromTxtOptions, LoadTxtOptions, Names,
     SaveTxtOptions,
 };
@@ -457,9 +457,10 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 read_file(&cli.input).map_err(ctx)
             };
             let array = if let Some(pattern) = &cli.regex {
-                let bytes = bytes()?;
-                let text = decode(bytes.as_bytes(), options.encoding).map_err(ctx)?;
-                fromregex_str(&text, pattern, &options.dtype).map_err(ctx)?
+                std::fs::metadata(&cli.input)
+                    .map_err(|e| CliError::io("cannot read", &cli.input, e))?;
+                fromregex_path_encoded(&cli.input, pattern, &options.dtype, options.encoding)
+                    .map_err(ctx)?
             } else if genfromtxt {
                 if options.comments.len() > 1 || options.quotechar.is_some() {
                     return Err(CliError::input(

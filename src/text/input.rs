@@ -69,6 +69,33 @@ pub(crate) fn read_rest(reader: &mut impl Read, buf: &mut AlignedBuf) -> std::io
     }
 }
 
+/// Python's universal newlines, as a file opened in text mode reads: each `"\r\n"` becomes
+/// `"\n"`, and so does each lone `'\r'`. The text shrinks in place; a text without a
+/// carriage return is left as it is, after one `memchr` pass.
+pub(crate) fn universal_newlines(buf: &mut AlignedBuf) {
+    let bytes = buf.as_bytes_mut();
+    let Some(first) = memchr::memchr(b'\r', bytes) else {
+        return;
+    };
+    let len = bytes.len();
+    // Bytes before `write` are final; `read` is the next one to look at (a '\r').
+    let (mut write, mut read) = (first, first);
+    while read < len {
+        // bytes[read] is a '\r': it becomes a '\n', and the '\n' of a CRLF is dropped.
+        bytes[write] = b'\n';
+        write += 1;
+        read += 1;
+        if bytes.get(read) == Some(&b'\n') {
+            read += 1;
+        }
+        let next = memchr::memchr(b'\r', &bytes[read..]).map_or(len, |k| read + k);
+        bytes.copy_within(read..next, write);
+        write += next - read;
+        read = next;
+    }
+    buf.truncate(write);
+}
+
 /// A file of about `size` bytes read in parts, one thread each; then whatever follows (the
 /// file may have grown). A part that comes back short (the file shrank) ends the text.
 #[cfg(unix)]
@@ -114,6 +141,26 @@ impl Read for FileTail<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Universal newlines: CRLF and lone CR become LF, wherever they fall.
+    #[test]
+    fn universal_newlines_as_python_reads_text() {
+        for (text, want) in [
+            ("", ""),
+            ("a\nb", "a\nb"),
+            ("a\r\nb\r\n", "a\nb\n"),
+            ("a\rb\r", "a\nb\n"),
+            ("\r\r\n\n\r", "\n\n\n\n"),
+            ("x\r\n\r\ny\rz\n\r\r\n", "x\n\ny\nz\n\n\n"),
+            ("\u{e9}\r\u{e9}", "\u{e9}\n\u{e9}"),
+        ] {
+            let mut buf = AlignedBuf::default();
+            buf.extend_from_slice(text.as_bytes());
+            universal_newlines(&mut buf);
+            // Python: io.TextIOWrapper(io.BytesIO(text)).read()
+            assert_eq!(buf.as_bytes(), want.as_bytes(), "{text:?}");
+        }
+    }
 
     /// Files read in parallel parts come back byte for byte, whatever the size.
     #[test]

@@ -155,6 +155,24 @@ impl Linear {
         self.groups
     }
 
+    /// Whether no match can hold a `'\n'` but as its last byte: only the last step that
+    /// takes bytes may take a newline, and then only one byte. A text cut after newlines
+    /// then has no match across a cut, and (with no anchors or look-arounds in a walk)
+    /// each part's matches are those the whole text's scan finds there.
+    pub fn line_local(&self) -> bool {
+        let last = self
+            .steps
+            .iter()
+            .rposition(|s| matches!(s, Step::Byte(_) | Step::Run { .. }));
+        self.steps.iter().enumerate().all(|(k, step)| match step {
+            Step::Byte(c) => *c != b'\n' || Some(k) == last,
+            Step::Run { set, max, .. } => {
+                set[usize::from(b'\n')] != TAKE || (Some(k) == last && *max <= 1)
+            }
+            Step::Open(_) | Step::Close(_) => true,
+        })
+    }
+
     /// The fewest bytes a match takes (at least one).
     pub fn min_len(&self) -> usize {
         self.steps

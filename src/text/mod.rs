@@ -8,16 +8,16 @@ pub(crate) use convert::{convert as convert_field, put_int as convert_field_int}
 mod fast;
 mod fused;
 mod genfromtxt;
-mod input;
+pub(crate) mod input;
 mod linear;
 mod loadtxt;
 mod regex;
 mod savetxt;
 mod savetxt_fast;
 
+pub use self::regex::{fromregex_path, fromregex_path_encoded, fromregex_str};
 #[doc(hidden)]
-pub use self::regex::fromregex_str_engine;
-pub use self::regex::{fromregex_path, fromregex_str};
+pub use self::regex::{fromregex_reader_blocks, fromregex_str_engine};
 pub use genfromtxt::{
     genfromtxt_bytes, genfromtxt_path, genfromtxt_str, ColumnKey, GenFromTxt, GenFromTxtOptions,
     Names,

@@ -13,17 +13,92 @@ use regex_automata::{meta, Anchored, Input};
 use super::convert::convert;
 use super::fused::Col;
 use super::linear::{Direct, Found, Linear};
+use super::loadtxt::Blocks;
+use super::Encoding;
+
+use std::sync::{Condvar, Mutex};
 
 /// `np.fromregex` on a UTF-8 file (a `.gz` file decompressed on the fly): one record per
-/// match of `pattern`.
+/// match of `pattern`. As NumPy opens the file in text mode, its line ends are read as
+/// universal newlines: `"\r\n"` and a lone `'\r'` are both `'\n'` to the pattern.
+///
+/// When no match can hold a newline but as its last byte (`(\d+) (\S+)\n`, and most
+/// patterns of one line), the file is streamed: read in blocks cut after newlines, which
+/// one thread per core takes in turn, and memory stays near the size of the output. Other
+/// patterns (matches that may span lines) scan the whole text. A streamed file reports the
+/// first error in the text; NumPy, which decodes the whole file first, reports text that
+/// is not UTF-8 before a value that does not convert on an earlier line.
 ///
 /// # Errors
 /// As [`fromregex_str`]; I/O errors with the path; text that is not UTF-8, at its line and
 /// column.
 pub fn fromregex_path(path: &std::path::Path, pattern: &str, dtype: &DType) -> Result<Array> {
-    let bytes = super::input::read_file(path)?;
-    let text = super::decode(bytes.as_bytes(), super::Encoding::Utf8)?;
-    fromregex_str(&text, pattern, dtype)
+    fromregex_path_encoded(path, pattern, dtype, Encoding::Utf8)
+}
+
+/// [`fromregex_path`] for a file in `encoding` (NumPy's `encoding` argument).
+///
+/// # Errors
+/// As [`fromregex_path`].
+pub fn fromregex_path_encoded(
+    path: &std::path::Path,
+    pattern: &str,
+    dtype: &DType,
+    encoding: Encoding,
+) -> Result<Array> {
+    let compiled = Compiled::new(pattern, dtype, true)?;
+    if encoding == Encoding::Utf8 && compiled.line_local {
+        let with_path = |e: Error| {
+            if e.kind() == ErrorKind::Io {
+                Error::new(
+                    e.kind(),
+                    format!("cannot read {}: {}", path.display(), e.message()),
+                )
+            } else {
+                e
+            }
+        };
+        let file = std::fs::File::open(path).map_err(|e| with_path(e.into()))?;
+        if path.extension().is_some_and(|e| e == "gz") {
+            let gz = flate2::read::MultiGzDecoder::new(file);
+            return stream(gz, None, &compiled, BLOCK, crate::cores()).map_err(with_path);
+        }
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        return stream(file, size, &compiled, BLOCK, crate::cores()).map_err(with_path);
+    }
+    let mut bytes = super::input::read_file(path)?;
+    super::input::universal_newlines(&mut bytes);
+    let text = super::decode(bytes.as_bytes(), encoding)?;
+    compiled.run(&text)
+}
+
+/// [`fromregex_path`] on any reader, streamed in blocks of about `block` bytes on
+/// `workers` threads when the pattern allows it: for tests and fuzzing to compare with
+/// the whole text.
+///
+/// # Errors
+/// As [`fromregex_path`].
+#[doc(hidden)]
+pub fn fromregex_reader_blocks(
+    mut reader: impl std::io::Read + Send,
+    pattern: &str,
+    dtype: &DType,
+    block: usize,
+    workers: usize,
+) -> Result<Array> {
+    let compiled = Compiled::new(pattern, dtype, true)?;
+    if compiled.line_local {
+        return stream(reader, None, &compiled, block, workers);
+    }
+    let mut bytes = AlignedBuf::default();
+    super::input::read_rest(&mut reader, &mut bytes)?;
+    super::input::universal_newlines(&mut bytes);
+    let text = super::decode(bytes.as_bytes(), Encoding::Utf8)?;
+    compiled.run(&text)
 }
 
 /// `np.fromregex` on text: one record per match of `pattern`.
@@ -33,82 +108,296 @@ pub fn fromregex_path(path: &std::path::Path, pattern: &str, dtype: &DType) -> R
 /// compile, a group count different from the field count, or a group that does not
 /// convert (at its line and column).
 pub fn fromregex_str(text: &str, pattern: &str, dtype: &DType) -> Result<Array> {
-    fromregex_with(text, pattern, dtype, true)
+    Compiled::new(pattern, dtype, true)?.run(text)
 }
 
 /// [`fromregex_str`] with the regex engine alone (no forward walk, no fused conversions),
 /// for tests and fuzzing to compare with.
 #[doc(hidden)]
 pub fn fromregex_str_engine(text: &str, pattern: &str, dtype: &DType) -> Result<Array> {
-    fromregex_with(text, pattern, dtype, false)
+    Compiled::new(pattern, dtype, false)?.run(text)
 }
 
-/// `np.fromregex`, with the walk and the fused conversions when `fast`.
-fn fromregex_with(text: &str, pattern: &str, dtype: &DType, fast: bool) -> Result<Array> {
-    let Some(record) = dtype.as_record() else {
-        return Err(Error::new(
-            ErrorKind::Argument,
-            "dtype must be a structured datatype",
-        ));
-    };
-    let leaves = dtype.leaf_fields();
-    if leaves.len() != record.fields().len() || leaves.iter().any(|l| !l.shape.is_empty()) {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            "fromregex fills flat records: nested records and subarray fields are not supported",
-        ));
+/// The blocks a streamed file is read in.
+const BLOCK: usize = 4 << 20;
+
+/// A pattern and a dtype made ready to scan texts with.
+struct Compiled {
+    dtype: DType,
+    re: meta::Regex,
+    /// The pattern as a forward walk, when it is one.
+    linear: Option<Linear>,
+    /// The walk converting as it goes, when the groups and fields allow it.
+    direct: Option<Direct>,
+    groups: usize,
+    leaves: Vec<crate::dtype::LeafField>,
+    cols: Vec<Option<Col>>,
+    /// Whether no match can hold a newline before its last byte: then no match spans a
+    /// cut made after a newline, and a text can be scanned in blocks cut there.
+    line_local: bool,
+}
+
+impl Compiled {
+    /// `pattern` for records of `dtype`, with the walk and the fused conversions when
+    /// `fast`.
+    fn new(pattern: &str, dtype: &DType, fast: bool) -> Result<Compiled> {
+        let Some(record) = dtype.as_record() else {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                "dtype must be a structured datatype",
+            ));
+        };
+        let leaves = dtype.leaf_fields();
+        if leaves.len() != record.fields().len() || leaves.iter().any(|l| !l.shape.is_empty()) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "fromregex fills flat records: nested records and subarray fields are not supported",
+            ));
+        }
+        let re = meta::Regex::new(pattern).map_err(|e| {
+            Error::new(
+                ErrorKind::Argument,
+                format!("invalid regular expression: {e}"),
+            )
+        })?;
+        let groups = re.group_info().group_len(regex_automata::PatternID::ZERO) - 1;
+        // No group: the whole match is the one value, as re.findall returns it.
+        let wanted = groups.max(1);
+        if wanted != leaves.len() && wanted != 1 {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "the pattern has {groups} capture groups for a dtype of {} fields",
+                    leaves.len()
+                ),
+            ));
+        }
+        if wanted != leaves.len() {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "one value per match for a dtype of {} fields: use one group per field",
+                    leaves.len()
+                ),
+            ));
+        }
+        let walk = Linear::new(pattern).filter(|l| l.groups() == groups);
+        let line_local = walk.as_ref().is_some_and(Linear::line_local);
+        let linear = walk.filter(|_| fast);
+        let cols: Vec<Option<Col>> = leaves
+            .iter()
+            .map(|l| Col::of(l.offset, &l.dtype).filter(|c| fast && c.converts_exactly()))
+            .collect();
+        let direct = linear
+            .as_ref()
+            .and_then(|l| Direct::new(l, &cols, dtype.itemsize()));
+        Ok(Compiled {
+            dtype: dtype.clone(),
+            re,
+            linear,
+            direct,
+            groups,
+            leaves,
+            cols,
+            line_local,
+        })
     }
-    let re = meta::Regex::new(pattern).map_err(|e| {
-        Error::new(
-            ErrorKind::Argument,
-            format!("invalid regular expression: {e}"),
-        )
-    })?;
-    let groups = re.group_info().group_len(regex_automata::PatternID::ZERO) - 1;
-    // No group: the whole match is the one value, as re.findall returns it.
-    let wanted = groups.max(1);
-    if wanted != leaves.len() && wanted != 1 {
-        return Err(Error::new(
-            ErrorKind::Argument,
-            format!(
-                "the pattern has {groups} capture groups for a dtype of {} fields",
-                leaves.len()
-            ),
-        ));
+
+    /// The scanner of `text`.
+    fn scanner<'a>(&'a self, text: &'a str) -> Scanner<'a> {
+        Scanner {
+            re: &self.re,
+            linear: self.linear.as_ref(),
+            direct: self.direct.as_ref(),
+            text,
+            groups: self.groups,
+            leaves: &self.leaves,
+            cols: &self.cols,
+            itemsize: self.dtype.itemsize(),
+            // The engine's matches may be empty: a text of n bytes holds up to n + 1 of
+            // them.
+            min_len: self.linear.as_ref().map_or(1, Linear::min_len),
+        }
     }
-    if wanted != leaves.len() {
-        return Err(Error::new(
-            ErrorKind::Argument,
-            format!(
-                "one value per match for a dtype of {} fields: use one group per field",
-                leaves.len()
-            ),
-        ));
+
+    /// Every match of `text` as records.
+    fn run(&self, text: &str) -> Result<Array> {
+        let data = self
+            .scanner(text)
+            .run(AlignedBuf::default(), &mut Vec::new())?;
+        self.array(data)
     }
-    let linear = super::linear::Linear::new(pattern).filter(|l| fast && l.groups() == groups);
-    let cols: Vec<Option<Col>> = leaves
-        .iter()
-        .map(|l| Col::of(l.offset, &l.dtype).filter(|c| fast && c.converts_exactly()))
-        .collect();
-    let direct = linear
-        .as_ref()
-        .and_then(|l| Direct::new(l, &cols, dtype.itemsize()));
-    let scanner = Scanner {
-        re: &re,
-        linear: linear.as_ref(),
-        direct: direct.as_ref(),
-        text,
-        groups,
-        leaves: &leaves,
-        cols: &cols,
-        itemsize: dtype.itemsize(),
-        // The engine's matches may be empty: a text of n bytes holds up to n + 1 of them.
-        min_len: linear.as_ref().map_or(1, Linear::min_len),
-    };
-    let data = scanner.run()?;
-    let rows = data.len() / dtype.itemsize().max(1);
-    let layout = Layout::contiguous(dtype.clone(), &[rows], Order::C)?;
-    Array::from_parts(data, layout)
+
+    fn array(&self, data: AlignedBuf) -> Result<Array> {
+        let rows = data.len() / self.dtype.itemsize().max(1);
+        let layout = Layout::contiguous(self.dtype.clone(), &[rows], Order::C)?;
+        Array::from_parts(data, layout)
+    }
+}
+
+/// The matches of a reader's text, for a line-local pattern, on `workers` threads. Each
+/// worker takes the next block of the reader (cut after a newline: no match spans a cut),
+/// turns its line ends into `'\n'`, checks it and scans it into its own buffer; then, in
+/// block order, appends the records to the output while the other workers read and scan
+/// the next blocks. No stitching is needed: a block's matches are those the whole text's
+/// scan finds in it. Errors are reported in block order, so the first one in the text
+/// wins, as in the sequential scan.
+fn stream(
+    reader: impl std::io::Read + Send,
+    size: Option<u64>,
+    compiled: &Compiled,
+    block: usize,
+    workers: usize,
+) -> Result<Array> {
+    let input = Mutex::new(Source {
+        blocks: Blocks::new(reader, block),
+        next: 0,
+    });
+    let output = Mutex::new(Output {
+        out: AlignedBuf::default(),
+        turn: 0,
+        line_base: 0,
+        failed: None,
+    });
+    let turn = Condvar::new();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| work(&input, &output, &turn, compiled, size));
+        }
+    });
+    let output = output
+        .into_inner()
+        .map_err(|_| Error::new(ErrorKind::Io, "a scanning thread failed"))?;
+    match output.failed {
+        Some(e) => Err(e),
+        None => compiled.array(output.out),
+    }
+}
+
+/// The reader of a stream, shared by its workers.
+struct Source<R> {
+    blocks: Blocks<R>,
+    /// The index of the next block.
+    next: usize,
+}
+
+/// The output of a stream, shared by its workers.
+struct Output {
+    out: AlignedBuf,
+    /// The index of the block whose records go next.
+    turn: usize,
+    /// The lines of the blocks appended so far.
+    line_base: u64,
+    /// The first error in the text; the workers stop.
+    failed: Option<Error>,
+}
+
+/// Marks the stream failed when its worker unwinds.
+struct StopOnPanic<'a> {
+    output: &'a Mutex<Output>,
+    turn: &'a Condvar,
+}
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut out = self
+                .output
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            out.failed
+                .get_or_insert_with(|| Error::new(ErrorKind::Io, "a scanning thread failed"));
+            self.turn.notify_all();
+        }
+    }
+}
+
+/// One worker of [`stream`]: blocks taken in turn, scanned, and appended in order.
+fn work<R: std::io::Read>(
+    input: &Mutex<Source<R>>,
+    output: &Mutex<Output>,
+    turn: &Condvar,
+    compiled: &Compiled,
+    size: Option<u64>,
+) {
+    // A worker that panics stops the others, which would wait for its turn forever.
+    let _stop = StopOnPanic { output, turn };
+    let mut records = AlignedBuf::default();
+    loop {
+        let (index, read) = {
+            let Ok(mut input) = input.lock() else { return };
+            let index = input.next;
+            match input.blocks.next_block() {
+                Ok(None) => return,
+                Ok(Some(b)) => {
+                    input.next += 1;
+                    (index, Ok(b))
+                }
+                Err(e) => {
+                    input.next += 1;
+                    (index, Err(e))
+                }
+            }
+        };
+        // A failed read is reported in its turn, like any error of its block.
+        let mut block = None;
+        let scanned = read.and_then(|mut b| {
+            super::input::universal_newlines(&mut b);
+            let bytes = b.as_bytes();
+            let lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+            let text = super::loadtxt::utf8(bytes).map_err(|e| {
+                let (line, column) = super::loadtxt::utf8_error_at(bytes, &e);
+                Error::new(ErrorKind::Data, super::loadtxt::UTF8_ERROR)
+                    .at(Location::Line { line, column })
+            })?;
+            records.truncate(0);
+            let data =
+                compiled
+                    .scanner(text)
+                    .run_in(1, std::mem::take(&mut records), &mut Vec::new())?;
+            let len = bytes.len();
+            block = Some(b);
+            Ok((data, lines, len))
+        });
+        let Ok(mut out) = output.lock() else { return };
+        while out.turn != index && out.failed.is_none() {
+            out = match turn.wait(out) {
+                Ok(out) => out,
+                Err(_) => return,
+            };
+        }
+        if out.failed.is_some() {
+            return;
+        }
+        match scanned {
+            Err(e) => {
+                let base = out.line_base;
+                out.failed = Some(super::loadtxt::rebase(e, base));
+                turn.notify_all();
+                return;
+            }
+            Ok((data, lines, len)) => {
+                if index == 0 {
+                    if let Some(total) = size {
+                        // Room for the whole input's records, estimated from the first block
+                        // (room never touched costs no memory).
+                        let estimate = data.len() as f64 * total as f64 / len.max(1) as f64;
+                        let room = (estimate * 1.1) as usize + (compiled.dtype.itemsize() << 10);
+                        out.out.reserve(room);
+                    }
+                }
+                out.out.extend_from_slice(data.as_bytes());
+                out.line_base += lines;
+                out.turn += 1;
+                records = data;
+            }
+        }
+        drop(out);
+        turn.notify_all();
+        if let (Some(b), Ok(mut input)) = (block, input.lock()) {
+            input.blocks.recycle(b);
+        }
+    }
 }
 
 /// Where a scan is: the next search position, and where the last match ended (an empty
@@ -166,13 +455,22 @@ impl Scanner<'_> {
     /// first point where its scan agrees with the scan of everything before it (the same
     /// search position and the same last match end: from there on both find the same
     /// matches), so the result is exactly the sequential scan's.
-    fn run(&self) -> Result<AlignedBuf> {
+    ///
+    /// The records are appended to `out` (which the caller has made room in, unless it is
+    /// empty); `spare` holds buffers for the later pieces' records, kept for the next
+    /// texts.
+    fn run(&self, out: AlignedBuf, spare: &mut Vec<AlignedBuf>) -> Result<AlignedBuf> {
         let threads = crate::cores().min(self.text.len() / (1 << 20)).max(1);
-        self.run_in(threads)
+        self.run_in(threads, out, spare)
     }
 
     /// [`Scanner::run`] in `pieces` pieces (at most; pieces start at line starts).
-    fn run_in(&self, pieces: usize) -> Result<AlignedBuf> {
+    fn run_in(
+        &self,
+        pieces: usize,
+        out: AlignedBuf,
+        spare: &mut Vec<AlignedBuf>,
+    ) -> Result<AlignedBuf> {
         let text = self.text;
         let threads = pieces.max(1);
         let mut starts = vec![0usize];
@@ -185,20 +483,26 @@ impl Scanner<'_> {
             }
         }
         let stops: Vec<usize> = starts[1..].iter().copied().chain([usize::MAX]).collect();
+        // The first piece's records go straight into `out`, the others' into spare buffers.
+        let mut bufs = vec![out];
+        bufs.extend((1..starts.len()).map(|_| spare.pop().unwrap_or_default()));
         let chunks: Vec<Chunk> = if starts.len() == 1 {
+            let out = bufs.pop().unwrap_or_default();
             vec![self.scan(
                 State {
                     pos: 0,
                     last_end: None,
                 },
                 usize::MAX,
+                out,
             )]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = starts
                     .iter()
                     .zip(&stops)
-                    .map(|(&s, &stop)| {
+                    .zip(bufs)
+                    .map(|((&s, &stop), buf)| {
                         scope.spawn(move || {
                             self.scan(
                                 State {
@@ -206,6 +510,7 @@ impl Scanner<'_> {
                                     last_end: None,
                                 },
                                 stop,
+                                buf,
                             )
                         })
                     })
@@ -242,7 +547,11 @@ impl Scanner<'_> {
                     };
                     match agree {
                         Some(skip) => Some((chunk, skip)),
-                        None => Some((self.scan(st, stops[k]), 0)),
+                        None => {
+                            let mut buf = chunk.data;
+                            buf.truncate(0);
+                            Some((self.scan(st, stops[k], buf), 0))
+                        }
                     }
                 }
             };
@@ -273,18 +582,24 @@ impl Scanner<'_> {
             .map(|(d, skip)| &d.as_bytes()[*skip..])
             .collect();
         append_parallel(&mut out, &parts);
+        for (mut buf, _) in later {
+            buf.truncate(0);
+            spare.push(buf);
+        }
         Ok(out)
     }
 
     /// Scan from `from` until no match is left or the next search would begin at or after
-    /// `stop`.
-    fn scan(&self, from: State, stop: usize) -> Chunk {
+    /// `stop`, appending the records to `data`.
+    fn scan(&self, from: State, stop: usize, mut data: AlignedBuf) -> Chunk {
         let (re, text) = (self.re, self.text);
-        // Room for every record the rest of the text can hold (address space only: pages
-        // are faulted in as records are written), so that the buffer never moves.
-        let mut data = AlignedBuf::default();
-        let most = (text.len().saturating_sub(from.pos) / self.min_len).saturating_add(1);
-        data.reserve(most.saturating_mul(self.itemsize));
+        if data.is_empty() {
+            // Room for every record the rest of the text can hold (address space only:
+            // pages are faulted in as records are written), so that the buffer never
+            // moves. A buffer with records already has the room its caller made.
+            let most = (text.len().saturating_sub(from.pos) / self.min_len).saturating_add(1);
+            data.reserve(most.saturating_mul(self.itemsize));
+        }
         let mut states = Vec::new();
         let mut empty_first = false;
         let mut cache = re.create_cache();
@@ -550,7 +865,7 @@ mod tests {
             itemsize: dtype.itemsize(),
             min_len: linear.as_ref().map_or(1, Linear::min_len),
         }
-        .run_in(pieces)
+        .run_in(pieces, AlignedBuf::default(), &mut Vec::new())
         .map(|b| b.as_bytes().to_vec())
     }
 
@@ -661,6 +976,99 @@ mod tests {
             let records = scanned(&good, pattern, spec, 1).unwrap();
             assert!(!records.is_empty(), "{pattern} {spec}");
         }
+    }
+
+    /// Python's text-mode reading of `text`.
+    fn universal(text: &[u8]) -> Vec<u8> {
+        let mut buf = AlignedBuf::default();
+        buf.extend_from_slice(text);
+        crate::text::input::universal_newlines(&mut buf);
+        buf.as_bytes().to_vec()
+    }
+
+    /// A streamed text, in blocks of any size on one to three workers, gives the records
+    /// and the error of the whole text read with universal newlines: CRLF and lone CR line
+    /// ends, non-ASCII lines (where the walk hands over to the engine), lines that do not
+    /// match, a value that does not convert late in the text, a byte that is not UTF-8.
+    /// Patterns whose matches may span lines read the whole text instead.
+    #[test]
+    fn streamed_blocks_agree_with_the_whole_text() {
+        let mut text = String::new();
+        for i in 0..300 {
+            match i % 11 {
+                0 => text.push_str(&format!("{i} w{} {} {}.5\r\n", i % 7, i * 3, i)),
+                1 => text.push_str("# comment\r"),
+                2 => text.push_str("\u{e9}t\u{e9} 3 4 x\n"),
+                3 => text.push('\n'),
+                4 => text.push_str(&format!("{i} \u{fc}{} {} 1e{}\n", i % 5, i, i % 30)),
+                _ => text.push_str(&format!("{i} w{} {} {}.25\n", i % 7, i * 3, i)),
+            }
+        }
+        let cases: &[(&str, &str, bool)] = &[
+            (r"(\d+) (\w+) (\d+) (\S+)\n", "i8, S4, i8, f8", true),
+            (r"(\d+) (\w+) (\d+) (\S+)\s", "i8, S4, i8, f8", true),
+            (r"(\w+) (\d+)", "[('a','S8'),('b','i8')]", true),
+            (r"(\d+)\s+(\w+)", "[('a','i8'),('b','S8')]", false),
+            (r"(\d+) \w+ \d+ \S+\n\d+ (\w+)", "i8, S4", false),
+        ];
+        let stream = |bytes: &[u8], pattern: &str, dtype: &DType, block, workers| {
+            fromregex_reader_blocks(bytes, pattern, dtype, block, workers)
+        };
+        let mut errors = 0;
+        for (pattern, spec, local) in cases {
+            assert_eq!(
+                Linear::new(pattern).is_some_and(|l| l.line_local()),
+                *local,
+                "{pattern}"
+            );
+            let dtype = DType::parse(spec).unwrap();
+            let whole = universal(text.as_bytes());
+            let want =
+                fromregex_str(std::str::from_utf8(&whole).unwrap(), pattern, &dtype).unwrap();
+            assert!(want.len() > 100, "{pattern}: {}", want.len());
+            // A bad value on a late line, then (alone) a byte that is not UTF-8.
+            let bad_value = text.replacen("280 w0 840", "280 w0 99999999999999999999", 1);
+            let mut bad_utf8 = text.clone().into_bytes();
+            let at = text.find("250 w").unwrap();
+            bad_utf8[at + 4] = 0xff;
+            for block in [1, 5, 64, 4096, 1 << 20] {
+                for workers in [1, 2, 3] {
+                    let got = stream(text.as_bytes(), pattern, &dtype, block, workers).unwrap();
+                    assert_eq!(got.shape(), want.shape(), "{pattern} {block} {workers}");
+                    assert!(
+                        got.buffer().as_bytes() == want.buffer().as_bytes(),
+                        "{pattern} in blocks of {block} on {workers}"
+                    );
+                    for bad in [bad_value.as_bytes(), &bad_utf8] {
+                        let whole = universal(bad);
+                        let want = std::str::from_utf8(&whole)
+                            .map_err(|_| ())
+                            .and_then(|t| fromregex_str(t, pattern, &dtype).map_err(|_| ()));
+                        let got = stream(bad, pattern, &dtype, block, workers);
+                        match (want, got) {
+                            (Ok(a), Ok(b)) => {
+                                assert!(a.buffer().as_bytes() == b.buffer().as_bytes());
+                            }
+                            (Err(()), Err(e)) => {
+                                // The same error as the whole text's, at the same place.
+                                let whole_err = match std::str::from_utf8(&whole) {
+                                    Ok(t) => fromregex_str(t, pattern, &dtype).unwrap_err(),
+                                    Err(_) => {
+                                        crate::text::decode(&whole, Encoding::Utf8).unwrap_err()
+                                    }
+                                };
+                                assert_eq!(e.to_string(), whole_err.to_string(), "{pattern}");
+                                assert!(matches!(e.location(), Some(Location::Line { .. })));
+                                errors += 1;
+                            }
+                            (a, b) => panic!("{pattern} {block} {workers}: {a:?} against {b:?}"),
+                        }
+                    }
+                }
+            }
+        }
+        // Every pattern meets the bad byte; the bad value fails all but `(\d+)\s+(\w+)`.
+        assert_eq!(errors, 9 * 15, "errors seen");
     }
 
     /// One value per match for a record of several fields is an error, whether the
