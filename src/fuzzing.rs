@@ -319,8 +319,11 @@ pub fn text(data: &[u8]) {
 
 /// Arbitrary bytes as an `.npz` archive, with small limits (64 MiB a member, 64 members):
 /// listing, header peeks, loads and zero-copy views never panic; every member that loads
-/// writes into a new archive (stored and deflated) that reads back to the same array.
+/// writes into a new archive (stored and deflated) that reads back to the same array. The
+/// deflate walk that joins libdeflate's chunks takes the bytes too, and the bytes cut into
+/// chunks compressed apart inflate back as one stream.
 pub fn npz_archive(data: &[u8]) {
+    crate::deflate::fuzz(data);
     use crate::npz::{self, Member, Npz, NpzOptions};
     let options = NpzOptions {
         read: crate::npy::ReadOptions {

@@ -45,6 +45,7 @@ pub mod array;
 pub mod atomic;
 pub mod byteswap;
 mod datetime;
+mod deflate;
 pub mod dtype;
 pub mod error;
 pub mod format;

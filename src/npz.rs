@@ -704,14 +704,12 @@ impl<W: Write + Send> Write for CrcWriter<'_, W> {
     }
 }
 
-/// Compresses what is written to it as one raw deflate stream, `CHUNK` bytes per task, a
-/// window of two tasks per core at a time; each chunk but the last ends with a sync flush,
-/// so the concatenation is one standard stream.
+/// Compresses what is written to it as one raw deflate stream, `CHUNK` bytes per task on
+/// every core (`deflate::Parallel`).
 struct DeflateWriter<'a, W: Write> {
     out: &'a mut W,
     current: Vec<u8>,
-    full: Vec<Vec<u8>>,
-    window: usize,
+    parallel: crate::deflate::Parallel,
     crc: crc32fast::Hasher,
     size: u64,
     compressed: u64,
@@ -719,48 +717,41 @@ struct DeflateWriter<'a, W: Write> {
 
 impl<'a, W: Write> DeflateWriter<'a, W> {
     fn new(out: &'a mut W) -> Self {
-        let threads = crate::cores();
         DeflateWriter {
             out,
-            current: Vec::with_capacity(CHUNK),
-            full: Vec::new(),
-            window: threads * 2,
+            current: Vec::new(),
+            parallel: crate::deflate::Parallel::new(LEVEL),
             crc: crc32fast::Hasher::new(),
             size: 0,
             compressed: 0,
         }
     }
 
-    /// Compress the full chunks (none of them last) and write them out.
-    fn drain(&mut self, last: Option<Vec<u8>>) -> Result<()> {
-        let mut chunks = std::mem::take(&mut self.full);
-        let has_last = last.is_some();
-        chunks.extend(last);
-        let n = chunks.len();
-        let results: Vec<Result<(Vec<u8>, crc32fast::Hasher)>> = if n > 1 {
-            crate::on_threads(n, "compression", |k| {
-                compress_chunk(&chunks[k], has_last && k == n - 1)
-            })
+    /// Queues the current chunk; writes out what is ready.
+    fn submit(&mut self, last: bool) -> Result<()> {
+        let next = if last {
+            Vec::new()
         } else {
-            chunks
-                .iter()
-                .enumerate()
-                .map(|(k, c)| compress_chunk(c, has_last && k == n - 1))
-                .collect()
+            self.parallel.buffer(CHUNK)
         };
-        for r in results {
-            let (bytes, h) = r?;
-            self.crc.combine(&h);
-            self.compressed += bytes.len() as u64;
-            self.out.write_all(&bytes)?;
+        let chunk = std::mem::replace(&mut self.current, next);
+        let (out, crc, compressed) = (&mut *self.out, &mut self.crc, &mut self.compressed);
+        let mut sink = |bytes: &[u8], h: &crc32fast::Hasher| -> Result<()> {
+            crc.combine(h);
+            *compressed += bytes.len() as u64;
+            out.write_all(bytes)?;
+            Ok(())
+        };
+        self.parallel.submit(chunk, last, &mut sink)?;
+        if last {
+            self.parallel.finish(&mut sink)?;
         }
         Ok(())
     }
 
     /// Compress what is left as the final chunk; returns (crc, size, compressed size).
     fn finish(mut self) -> Result<(u32, u64, u64)> {
-        let last = std::mem::take(&mut self.current);
-        self.drain(Some(last))?;
+        self.submit(true)?;
         Ok((self.crc.clone().finalize(), self.size, self.compressed))
     }
 }
@@ -769,17 +760,16 @@ impl<W: Write> Write for DeflateWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut rest = buf;
         while !rest.is_empty() {
+            if self.current.capacity() == 0 {
+                self.current = self.parallel.buffer(CHUNK);
+            }
             let room = CHUNK - self.current.len();
             let take = room.min(rest.len());
             self.current.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if self.current.len() == CHUNK {
-                let chunk = std::mem::replace(&mut self.current, Vec::with_capacity(CHUNK));
-                self.full.push(chunk);
-                if self.full.len() >= self.window {
-                    self.drain(None)
-                        .map_err(|e| std::io::Error::other(e.to_string()))?;
-                }
+                self.submit(false)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
             }
         }
         self.size += buf.len() as u64;
@@ -789,35 +779,6 @@ impl<W: Write> Write for DeflateWriter<'_, W> {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn compress_chunk(chunk: &[u8], last: bool) -> Result<(Vec<u8>, crc32fast::Hasher)> {
-    let mut h = crc32fast::Hasher::new();
-    h.update(chunk);
-    let mut c = flate2::Compress::new(flate2::Compression::new(LEVEL), false);
-    let mut out = Vec::with_capacity(chunk.len() / 2 + 64);
-    let flush = if last {
-        flate2::FlushCompress::Finish
-    } else {
-        flate2::FlushCompress::Sync
-    };
-    let mut input = chunk;
-    loop {
-        if out.capacity() - out.len() < 64 {
-            out.reserve(out.capacity().max(4096));
-        }
-        let before_in = c.total_in();
-        let status = c
-            .compress_vec(input, &mut out, flush)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("deflate failed: {e}")))?;
-        input = &input[(c.total_in() - before_in) as usize..];
-        match status {
-            flate2::Status::StreamEnd => break,
-            _ if input.is_empty() && !last && out.capacity() > out.len() => break,
-            _ => {}
-        }
-    }
-    Ok((out, h))
 }
 
 /// Names for positional arrays, as `np.savez(file, *arrays)`: `arr_0`, `arr_1`, ...
