@@ -9,8 +9,11 @@
 //! Writing produces NumPy's layout (zip64 local headers, 1980-01-01 timestamps, mode
 //! 0600) by hand, because compressing one large member on every core needs what the `zip`
 //! crate does not offer: writing an entry whose deflate stream and CRC were computed
-//! elsewhere. Members are compressed in 1 MiB chunks in parallel; each chunk but the last
-//! ends with a sync flush, so their concatenation is one standard deflate stream.
+//! elsewhere. Members are compressed in 1 MiB chunks on one worker thread a core; each
+//! chunk but the last ends with a sync flush's marker and no final block, so their
+//! concatenation is one standard deflate stream. With the default `libdeflate` feature the
+//! chunks are libdeflate's (about twice zlib's speed at the same level, and NumPy's size),
+//! made joinable by walking each to its last block; without it, zlib-rs's.
 //!
 //! # Limits
 //! A member's declared size may not exceed what deflate can expand its compressed size to
