@@ -599,7 +599,11 @@ fn fast_path(
     plain: Option<Scalar>,
     itemsize: usize,
 ) -> Option<Result<Parsed>> {
-    let (comment, delimiter) = fast_stream_args(options)?;
+    let (comment, delimiter) = fast_args_but_quotes(options)?;
+    // A quote character the text never holds quotes nothing (one `memchr` pass).
+    if options.quotechar.is_some_and(|q| text.contains(q)) {
+        return None;
+    }
     // A lone carriage return is a line break the fast path does not split on.
     let bytes = text.as_bytes();
     if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
@@ -967,6 +971,15 @@ fn reader_blocks(
 /// The comment byte and delimiter byte of the fast path (in memory and streamed), or
 /// `None` when the options need the general tokenizer on the whole text.
 fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)> {
+    if options.quotechar.is_some() {
+        return None;
+    }
+    fast_args_but_quotes(options)
+}
+
+/// [`fast_stream_args`] whatever the quote character: for a text that does not hold it,
+/// where quoting changes nothing.
+fn fast_args_but_quotes(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)> {
     let comment = match options.comments.as_slice() {
         [] => None,
         [c] if c.len() == 1 && c.is_ascii() => Some(c.as_bytes()[0]),
@@ -977,10 +990,8 @@ fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)
         Some(d) if d.is_ascii() => Some(d as u8),
         Some(_) => return None,
     };
-    (options.quotechar.is_none()
-        && options.converters.is_empty()
-        && !FORCE_GENERAL.with(std::cell::Cell::get))
-    .then_some((comment, delimiter))
+    (options.converters.is_empty() && !FORCE_GENERAL.with(std::cell::Cell::get))
+        .then_some((comment, delimiter))
 }
 
 /// Bytes read and parsed at a time by [`loadtxt_reader`].
@@ -1354,6 +1365,28 @@ mod tests {
         let whole = general(&mut Tokenizer::new(text, o), o, &cols, plain, itemsize);
         let pieces = general_in_pieces(text, o, (&cols, plain, itemsize), parts);
         (whole, pieces)
+    }
+
+    #[test]
+    fn a_quote_character_the_text_lacks_takes_the_fast_path() {
+        let o = LoadTxtOptions {
+            dtype: DType::parse("[('i','<i8'),('s','S4'),('x','<f8')]").unwrap(),
+            delimiter: Some(','),
+            quotechar: Some('"'),
+            ..LoadTxtOptions::default()
+        };
+        let (cols, plain, itemsize) = targets(&o).unwrap();
+        let text = "1,ab,1.5\n# note\n2,cdefg,2.5\n";
+        let (fast, _, _) = fast_path(text, &o, &cols, plain, itemsize)
+            .expect("no quote in the text")
+            .unwrap();
+        let (whole, _, _) =
+            general(&mut Tokenizer::new(text, &o), &o, &cols, plain, itemsize).unwrap();
+        assert_eq!(fast.as_bytes(), whole.as_bytes());
+        // One quote anywhere, a comment included, and the general tokenizer decides.
+        for quoted in ["1,\"a,b\",1.5\n", "1,ab,1.5 # \"\n"] {
+            assert!(fast_path(quoted, &o, &cols, plain, itemsize).is_none());
+        }
     }
 
     #[test]
