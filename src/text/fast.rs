@@ -30,6 +30,11 @@ pub(crate) struct Target {
 pub(crate) struct Plan<'a> {
     pub comment: Option<u8>,
     pub delimiter: Option<u8>,
+    /// The quote character, with a delimiter only. A line holding it is split quote by
+    /// quote; one that needs more than a field closed on its own line, followed by the
+    /// delimiter or the line's end (an open quote at the line's end, `""`, text after the
+    /// closing quote), stops the fast path with [`ChunkError::needs_general`].
+    pub quote: Option<u8>,
     pub usecols: Option<&'a [isize]>,
     /// Structured: the leaf columns. Plain: empty, and `plain` is the scalar.
     pub columns: &'a [Target],
@@ -58,7 +63,16 @@ pub(crate) struct ChunkError {
     pub row: Option<usize>,
 }
 
+/// The message of [`ChunkError::needs_general`].
+const NEEDS_GENERAL: &str = "a quoted field the fast path does not split";
+
 impl ChunkError {
+    /// A line with quoting that only the general tokenizer reads (a quoted newline may
+    /// start there): the whole text goes to it.
+    fn needs_general(rel_line: u64) -> Self {
+        ChunkError::plain(rel_line, ErrorKind::Unsupported, NEEDS_GENERAL.into())
+    }
+
     fn plain(rel_line: u64, kind: ErrorKind, message: String) -> Self {
         ChunkError {
             rel_line,
@@ -181,6 +195,57 @@ impl Records for Window<'_> {
 /// Parse the lines of `text` (which starts at a line start) into `out`. `row_base` is the
 /// number of data rows before this chunk (for messages only). Returns the rows and, for
 /// plain dtypes, the column count of the first row and its line.
+/// Whether `e` is [`ChunkError::needs_general`]'s error.
+pub(crate) fn needs_general(e: &Error) -> bool {
+    e.kind() == ErrorKind::Unsupported && e.to_string().contains(NEEDS_GENERAL)
+}
+
+/// The fields of the line `bytes[pos..stop]` (its newline and carriage return cut off) when
+/// it holds the quote character `q`: byte ranges, a quoted field's without its quotes. A
+/// comment marker outside quotes ends the line; `None` when a quoted field is not closed
+/// on the line and followed by the delimiter or the line's end.
+fn split_quoted(
+    bytes: &[u8],
+    (pos, stop): (usize, usize),
+    (d, q, comment): (u8, u8, Option<u8>),
+    fields: &mut Vec<(usize, usize)>,
+) -> Option<()> {
+    if stop == pos || Some(bytes[pos]) == comment {
+        return Some(());
+    }
+    let mut s = pos;
+    loop {
+        if s < stop && bytes[s] == q {
+            let close = s + 1 + memchr(q, &bytes[s + 1..stop])?;
+            fields.push((s + 1, close));
+            match bytes.get(close + 1) {
+                _ if close + 1 == stop => return Some(()),
+                Some(&c) if c == d => s = close + 2,
+                _ => return None,
+            }
+            continue;
+        }
+        let found = match comment {
+            Some(c) => memchr::memchr2(d, c, &bytes[s..stop]),
+            None => memchr(d, &bytes[s..stop]),
+        };
+        match found {
+            Some(n) if bytes[s + n] == d => {
+                fields.push((s, s + n));
+                s += n + 1;
+            }
+            Some(n) => {
+                fields.push((s, s + n));
+                return Some(());
+            }
+            None => {
+                fields.push((s, stop));
+                return Some(());
+            }
+        }
+    }
+}
+
 pub(crate) fn parse_chunk<R: Records>(
     text: &str,
     plan: &Plan<'_>,
@@ -210,7 +275,7 @@ pub(crate) fn parse_chunk<R: Records>(
                 .map(|k| Col::of(k * plan.itemsize, &sc))
                 .collect::<Option<Vec<_>>>()?,
         };
-        Fused::new(cols, plan.delimiter, plan.comment)
+        Fused::new(cols, plan.delimiter, plan.comment)?.with_quote(plan.quote)
     };
     let mut fused = match plan.plain {
         None => fused_for(0),
@@ -250,14 +315,26 @@ pub(crate) fn parse_chunk<R: Records>(
         if stop > pos && bytes[stop - 1] == b'\r' {
             stop -= 1;
         }
-        if let Some(c) = plan.comment {
+        fields.clear();
+        let quoted = match (plan.quote, plan.delimiter) {
+            (Some(q), Some(d)) if memchr(q, &bytes[pos..stop]).is_some() => {
+                if split_quoted(bytes, (pos, stop), (d, q, plan.comment), &mut fields).is_none() {
+                    return Err(ChunkError::needs_general(line));
+                }
+                true
+            }
+            _ => false,
+        };
+        if quoted {
+            // Split above.
+        } else if let Some(c) = plan.comment {
             if let Some(n) = memchr(c, &bytes[pos..stop]) {
                 stop = pos + n;
             }
         }
         // Split into fields (byte ranges of the line).
-        fields.clear();
         match plan.delimiter {
+            _ if quoted => {}
             None if !bytes[pos..stop].is_ascii() => {
                 // Non-ASCII text: Python's whitespace is Unicode's.
                 let mut start: Option<usize> = None;

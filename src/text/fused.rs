@@ -190,6 +190,9 @@ pub(crate) struct Fused {
     /// Bytes below this one are never field bytes (0x21 without a delimiter: the space
     /// separates; 0x20 with one).
     below: u8,
+    /// The quote character (with a delimiter only): a text field that starts with it and
+    /// closes it on the same line, printable ASCII inside, is the text between.
+    quote: Option<u8>,
 }
 
 /// Whitespace between fields when there is no delimiter (the line-by-line parser's).
@@ -252,7 +255,40 @@ impl Fused {
             comment,
             class,
             below,
+            quote: None,
         })
+    }
+
+    /// This parser with `quote` as the quote character: `None` when it cannot take one
+    /// (without a delimiter, or a quote a number or a separator could hold).
+    pub fn with_quote(mut self, quote: Option<u8>) -> Option<Fused> {
+        if let Some(q) = quote {
+            if self.delimiter.is_none()
+                || !q.is_ascii_punctuation()
+                || numeric_byte(q)
+                || Some(q) == self.delimiter
+                || Some(q) == self.comment
+            {
+                return None;
+            }
+        }
+        self.quote = quote;
+        Some(self)
+    }
+
+    /// The quoted text field at `i` (`b[i]` is the quote) into `out`: where the field ends
+    /// (after the closing quote), or `None` when it is not the plain case (no closing
+    /// quote, a newline or a byte outside printable ASCII inside, not an `S<n>` column).
+    fn quoted(&self, col: &Col, b: &[u8], i: usize, out: &mut [u8]) -> Option<usize> {
+        let q = self.quote?;
+        let close = i + 1 + memchr::memchr(q, b.get(i + 1..)?)?;
+        if !matches!(col.kind, Kind::Bytes)
+            || !b[i + 1..close].iter().all(|&c| (0x20..0x7f).contains(&c))
+        {
+            return None;
+        }
+        store_ascii(&mut out[col.offset..col.offset + col.size], b, i + 1, close);
+        Some(close + 1)
     }
 
     /// The position in the word `v` (eight bytes of input) of the first byte that ends a
@@ -399,6 +435,9 @@ impl Fused {
             }
             Kind::Int { .. } | Kind::F64Le => unreachable!("handled above"),
             Kind::Bytes | Kind::Unicode(_) | Kind::Time(..) => {
+                if self.quote.is_some() && b.get(i).copied() == self.quote {
+                    return self.quoted(col, b, i, out);
+                }
                 // The field's end, eight bytes at a time: no branch per byte to mispredict.
                 let mut end = i;
                 loop {
