@@ -346,12 +346,56 @@ def check_text(dtconvert, failures):
     return passed
 
 
+def check_quoted(dtconvert, failures):
+    """Quoted CSV fields (quotechar='"'): the plain shapes the fast path splits, and the
+    ones it leaves to the general tokenizer (a doubled quote, text after the closing quote,
+    a quoted newline), alone and after 100k plain rows (parsed in pieces): dtconvert's .npy
+    bytes are np.loadtxt's, or both refuse the file."""
+    passed = 0
+    spec = "[('i','<i8'),('s','S6'),('x','<f8')]"
+    many = "".join(f'{i},"w{i % 7}",{i}.25\n' for i in range(100_000))
+    texts = {
+        "plain": '1,"ab",1.5\n2,"c,d#e",2.5 # "comment\n\n3,"",-1e3\n',
+        "spaces": '1, "ab",1.5\n2,"cd" ,2.5\n"3"," x ","4.5"\n',
+        "crlf": '1,"ab",1.5\r\n2,mid"quote,2.5\r\n',
+        "doubled": '1,"a""b",1.5\n',
+        "after": '1,"ab"cd,1.5\n',
+        "newline": '1,"a\nb",1.5\n2,"c",2\n',
+        "bad": '1,"ab",x\n',
+        "many": many,
+        "many_doubled": many + '5,"a""b",1\n',
+        "many_newline": many + '5,"a\nb",1\n',
+        "many_bad": many + '5,"a",oops\n',
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for name, text in texts.items():
+            src = tmp / f"{name}.csv"
+            src.write_bytes(text.encode())
+            out, want = tmp / f"{name}.npy", tmp / f"{name}_np.npy"
+            run = subprocess.run([dtconvert, str(src), str(out), "--dtype", spec, "--delimiter", ",",
+                                  "--quotechar", '"', "--quiet"], capture_output=True, text=True)
+            try:
+                np.save(want, np.loadtxt(src, dtype=eval(spec), delimiter=",", quotechar='"'))
+            except ValueError:
+                if run.returncode == 0:
+                    failures.append(f"quoted {name}: NumPy refuses the file, dtconvert reads it")
+                    continue
+                passed += 1
+                continue
+            if run.returncode != 0 or out.read_bytes() != want.read_bytes():
+                failures.append(f"quoted {name}: dtconvert differs from NumPy ({run.stderr.strip()[:200]})")
+                continue
+            passed += 1
+    return passed
+
+
 def main():
     dtinspect, dtconvert = sys.argv[1], sys.argv[2]
     failures = []
     passed = (check_dtypes(dtinspect, failures) + check_byteorder(dtconvert, failures)
               + check_npy(dtconvert, failures) + check_grown(failures) + check_structs(failures) + check_npz(dtconvert, failures)
-              + check_text(dtconvert, failures))
+              + check_text(dtconvert, failures) + check_quoted(dtconvert, failures))
     for f in failures[:50]:
         print("FAIL:", f)
     print(f"numpy {np.__version__} interop: {passed} passed, {len(failures)} failed")
