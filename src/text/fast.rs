@@ -1,11 +1,13 @@
-//! The fast path of `loadtxt`, for the common case: no quote character, at most one
-//! single-character comment marker, a whitespace or ASCII delimiter. Fields are slices of
-//! the input (no allocation per field), values are converted straight into the output
-//! records, and large inputs are split at line boundaries and parsed on every core.
+//! The fast path of `loadtxt`, for the common case: at most one single-character comment
+//! marker, a whitespace or ASCII delimiter, and quoting only of whole fields on one line
+//! (with a delimiter). Fields are slices of the input (no allocation per field), values
+//! are converted straight into the output records, and large inputs are split at line
+//! boundaries and parsed on every core.
 //!
 //! It produces exactly what the general tokenizer produces; `loadtxt_str` falls back to
-//! that tokenizer for anything this path does not handle (quotes, several or long comment
-//! markers, a lone carriage return inside the text).
+//! that tokenizer for anything this path does not handle (quoting beyond the plain shape,
+//! which stops it midway; several or long comment markers; a lone carriage return inside
+//! the text).
 
 use memchr::memchr;
 
