@@ -245,6 +245,63 @@ fn dtconvert_raw_to_npy_matches_np_save() {
 }
 
 #[test]
+fn dtconvert_fortran_dump_to_c_order_npy_and_raw() {
+    // A 2x2x2 Fortran-ordered big-endian i8 cube: element [i, j, k] is the file's value
+    // number i + 2j + 4k. Mapped, then written in C order by bands (no contiguous copy).
+    let dir = tempfile::tempdir().unwrap();
+    let cube = fixture("raw/cube_f_be_i8.bin");
+    let file = std::fs::read(&cube).unwrap();
+    let value = |n: usize| i64::from_be_bytes(file[8 * n..8 * n + 8].try_into().unwrap());
+    let c_order: Vec<i64> = (0..8)
+        .map(|n| value(n / 4 + 2 * (n / 2 % 2) + 4 * (n % 2)))
+        .collect();
+    for (name, byteorder) in [("c.npy", "keep"), ("c_le.npy", "little"), ("c.bin", "keep")] {
+        let out = dir.path().join(name);
+        let o = dtconvert(&[
+            cube.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--dtype",
+            ">i8",
+            "--shape",
+            "2,2,2",
+            "--order",
+            "F",
+            "--out-order",
+            "C",
+            "--byteorder",
+            byteorder,
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let bytes = std::fs::read(&out).unwrap();
+        let (data, little) = if name.ends_with(".npy") {
+            let header = String::from_utf8_lossy(&bytes[10..128]).into_owned();
+            let descr = if byteorder == "little" { "<i8" } else { ">i8" };
+            assert!(
+                header.starts_with(&format!(
+                    "{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 2, 2), }}"
+                )),
+                "{name}: {header}"
+            );
+            (&bytes[128..], byteorder == "little")
+        } else {
+            (&bytes[..], false)
+        };
+        let want: Vec<u8> = c_order
+            .iter()
+            .flat_map(|v| {
+                if little {
+                    v.to_le_bytes()
+                } else {
+                    v.to_be_bytes()
+                }
+            })
+            .collect();
+        assert_eq!(data, &want[..], "{name}");
+    }
+}
+
+#[test]
 fn dtconvert_npy_round_trips_numpy_files_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     for name in [

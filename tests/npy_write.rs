@@ -114,3 +114,35 @@ fn every_truncation_is_an_error_not_a_panic() {
     }
     assert!(checked > 5_000, "only {checked} truncations checked");
 }
+
+#[test]
+fn save_c_writes_what_np_save_writes_of_the_contiguous_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Large enough for bands on every core (over 32 MiB), a subarray dtype, a small
+    // Fortran view, a reversed slice, and an empty one.
+    let n = 1500usize;
+    let raw: Vec<u8> = (0..n * 2 * n * 8).map(|i| (i % 251) as u8).collect();
+    let f8 = DType::parse("<f8").unwrap();
+    let big = dtkit::ArrayView::from_bytes_order(&raw, f8, &[n, 2 * n], 0, Order::F).unwrap();
+    let sub = DType::parse("[('t','<u4'),('v','>i2',(3,))]").unwrap();
+    let small = dtkit::ArrayView::from_bytes_order(&raw[..10 * 7 * 10], sub, &[10, 7], 0, Order::F)
+        .unwrap();
+    let views = [
+        big.clone(),
+        big.clone().slice_axis(0, None, None, -1).unwrap(),
+        small.clone(),
+        small.slice_axis(1, Some(3), Some(3), 1).unwrap(),
+    ];
+    for (k, v) in views.iter().enumerate() {
+        let (a, b) = (
+            tmp.path().join(format!("c{k}.npy")),
+            tmp.path().join(format!("s{k}.npy")),
+        );
+        npy::save_c(v, &a).unwrap();
+        npy::save(&v.to_contiguous(Order::C).unwrap().view(), &b).unwrap();
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "view {k}"
+        );
+    }
+}

@@ -70,7 +70,7 @@ pub(crate) fn copy_strided(
 
 /// [`copy_strided`] on the calling thread.
 #[allow(clippy::too_many_arguments)]
-fn copy_serial(
+pub(crate) fn copy_serial(
     src: &[u8],
     src_off: isize,
     src_strides: &[isize],

@@ -445,16 +445,22 @@ macro_rules! read_ops {
                 out.write_all(&bytes[start..start + self.len() * size])?;
                 return Ok(());
             }
-            let mut chunk = Vec::with_capacity((1 << 16).max(size));
-            for o in self.layout.offsets() {
-                chunk.extend_from_slice(&bytes[o..o + size]);
-                if chunk.len() >= 1 << 16 {
-                    out.write_all(&chunk)?;
-                    chunk.clear();
-                }
+            if self.is_empty() {
+                return Ok(());
             }
-            out.write_all(&chunk)?;
-            Ok(())
+            // Bands of whole rows along the first axes, each copied by the blocked (and,
+            // when large, parallel) strided copy into one reused buffer, then written:
+            // memory stays at the buffer whatever the size.
+            let mut buf = Vec::new();
+            write_bands(
+                bytes,
+                self.layout.offset() as isize,
+                self.layout.shape(),
+                self.layout.strides(),
+                size,
+                &mut buf,
+                out,
+            )
         }
     };
 }
@@ -581,6 +587,149 @@ pub(crate) fn scalar_for<T: Element>(dtype: &DType) -> Result<&Scalar> {
 
 /// Copy the elements of `layout` over `src` into a new contiguous array of `dtype` (same
 /// itemsize) in `order`.
+/// Bytes of a band written at a time by `write_to`.
+const BAND: usize = 16 << 20;
+
+/// A writer at a position of a file, by positioned writes.
+struct At<'f> {
+    file: &'f std::fs::File,
+    pos: u64,
+}
+
+impl std::io::Write for At<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::pread::write_all_at(self.file, self.pos, buf)?;
+        self.pos += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The elements of `view` in C order written to `file` at `at`: the bytes `write_to`
+/// writes, but on every core, each thread copying bands of rows into a buffer of its own
+/// and writing them at their place (the kernel's page allocation of the output is then
+/// shared too).
+pub(crate) fn write_c_at(view: &ArrayView<'_>, file: &std::fs::File, at: u64) -> Result<()> {
+    let size = view.dtype().itemsize();
+    let layout = &view.layout;
+    if layout.is_c_contiguous() {
+        let start = if view.is_empty() { 0 } else { layout.offset() };
+        crate::pread::write_at(file, at, &view.bytes()[start..start + view.len() * size])?;
+        return Ok(());
+    }
+    let shape = layout.shape();
+    let threads = crate::cores();
+    let row_bytes = shape.iter().skip(1).product::<usize>() * size;
+    let rows = shape.first().copied().unwrap_or(0);
+    if view.is_empty() || threads < 2 || row_bytes > BAND || rows * row_bytes < 2 * BAND {
+        return view.write_to(&mut At { file, pos: at });
+    }
+    let per = (BAND / row_bytes.max(1)).max(1);
+    let bands = rows.div_ceil(per);
+    let dst_strides: Vec<isize> = crate::dtype::c_strides(shape, size)
+        .into_iter()
+        .map(|s| s as isize)
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let src = view.bytes();
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(bands))
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    let mut buf = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if k >= bands {
+                            return Ok(());
+                        }
+                        let r = k * per;
+                        let n = per.min(rows - r);
+                        buf.resize(n * row_bytes, 0);
+                        let mut band = shape.to_vec();
+                        band[0] = n;
+                        let from = layout.offset() as isize + r as isize * layout.strides()[0];
+                        super::copy::copy_serial(
+                            src,
+                            from,
+                            layout.strides(),
+                            &mut buf,
+                            0,
+                            &dst_strides,
+                            &band,
+                            size,
+                        );
+                        crate::pread::write_all_at(file, at + (r * row_bytes) as u64, &buf)?;
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::new(ErrorKind::Io, "a writing thread failed")))
+            })
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+/// The elements of `shape` at `offset` with `strides` in `src`, written to `out` in C
+/// order, bands of rows of the first axis (or, for rows over [`BAND`], row by row) copied
+/// into `buf` first.
+fn write_bands(
+    src: &[u8],
+    offset: isize,
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+    buf: &mut Vec<u8>,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    let Some((&rows, rest)) = shape.split_first() else {
+        out.write_all(&src[offset as usize..offset as usize + itemsize])?;
+        return Ok(());
+    };
+    let row_bytes = rest.iter().product::<usize>() * itemsize;
+    if row_bytes > BAND && !rest.is_empty() {
+        for r in 0..rows {
+            let at = offset + r as isize * strides[0];
+            write_bands(src, at, rest, &strides[1..], itemsize, buf, out)?;
+        }
+        return Ok(());
+    }
+    let per = (BAND / row_bytes.max(1)).clamp(1, rows);
+    let dst_strides: Vec<isize> = crate::dtype::c_strides(shape, itemsize)
+        .into_iter()
+        .map(|s| s as isize)
+        .collect();
+    let mut r = 0;
+    while r < rows {
+        let n = per.min(rows - r);
+        let len = n * row_bytes;
+        buf.resize(len, 0);
+        let mut band = shape.to_vec();
+        band[0] = n;
+        let at = offset + r as isize * strides[0];
+        super::copy::copy_strided(
+            src,
+            at as usize,
+            strides,
+            &mut buf[..len],
+            0,
+            &dst_strides,
+            &band,
+            itemsize,
+        );
+        out.write_all(&buf[..len])?;
+        r += n;
+    }
+    Ok(())
+}
+
 fn copy_to(src: &[u8], layout: &Layout, dtype: DType, order: Order) -> Result<Array> {
     let out_layout = Layout::contiguous(dtype, layout.shape(), order)?;
     let size = layout.dtype().itemsize();
@@ -888,6 +1037,75 @@ impl Array {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bytes of every element in C order, one element at a time.
+    fn by_offsets(v: &ArrayView<'_>) -> Vec<u8> {
+        let size = v.dtype().itemsize();
+        let mut out = Vec::new();
+        for o in v.layout.offsets() {
+            out.extend_from_slice(&v.bytes()[o..o + size]);
+        }
+        out
+    }
+
+    #[test]
+    fn write_to_writes_strided_views_in_bands_as_element_by_element() {
+        let bytes: Vec<u8> = (0..(6 * 50 * 70 * 8))
+            .map(|i| (i * 7 + i / 251) as u8)
+            .collect();
+        let base = ArrayView::from_bytes_order(
+            &bytes,
+            DType::parse("<f8").unwrap(),
+            &[6, 50, 70],
+            0,
+            Order::F,
+        )
+        .unwrap();
+        let views = [
+            base.clone(),
+            base.clone().t(),
+            base.clone().permute(&[1, 0, 2]).unwrap(),
+            base.clone().slice_axis(1, None, None, -3).unwrap(),
+            base.clone()
+                .slice_axis(2, Some(5), Some(60), 7)
+                .unwrap()
+                .t(),
+            base.clone().index_axis(0, 4).unwrap(),
+            base.clone()
+                .index_axis(1, -1)
+                .unwrap()
+                .slice_axis(0, None, None, -1)
+                .unwrap(),
+        ];
+        for v in &views {
+            let mut got = Vec::new();
+            v.write_to(&mut got).unwrap();
+            assert!(
+                got == by_offsets(v),
+                "shape {:?} strides {:?}",
+                v.shape(),
+                v.strides()
+            );
+        }
+        // Rows of more than a band (one 17 MB row a line), written row by row, and many
+        // bands of small rows.
+        let big: Vec<u8> = (0..(2 * 2200 * 1000 * 8))
+            .map(|i| (i % 253) as u8)
+            .collect();
+        let dt = DType::parse("<u8").unwrap();
+        let cube =
+            ArrayView::from_bytes_order(&big, dt.clone(), &[2, 2200, 1000], 0, Order::F).unwrap();
+        let long = ArrayView::from_bytes_order(&big, dt, &[4400, 1000], 0, Order::F).unwrap();
+        for v in [
+            cube,
+            long.clone(),
+            long.slice_axis(0, None, None, -2).unwrap(),
+        ] {
+            let mut got = Vec::new();
+            v.write_to(&mut got).unwrap();
+            assert!(got == by_offsets(&v), "shape {:?}", v.shape());
+        }
+    }
 
     #[test]
     fn seed_fortran_big_endian_cube() {

@@ -347,6 +347,7 @@ fn target_order(choice: OrderChoice) -> ByteOrder {
 /// An input array: mapped from an `.npy` file, or owned.
 enum Source {
     Mapped(npy::MappedNpy),
+    MappedRaw(raw::MappedArray),
     Owned(Array),
 }
 
@@ -354,6 +355,7 @@ impl Source {
     fn view(&self) -> ArrayView<'_> {
         match self {
             Source::Mapped(m) => m.view(),
+            Source::MappedRaw(m) => m.view(),
             Source::Owned(a) => a.view(),
         }
     }
@@ -551,10 +553,24 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 InOrder::C => Order::C,
                 InOrder::F => Order::F,
             };
-            sources.push((
-                "arr_0".to_owned(),
-                Source::Owned(raw::read(&cli.input, &options).map_err(ctx)?),
-            ));
+            // A regular file is mapped: the copies below read the page cache in place,
+            // with no fresh memory for a second copy of the input.
+            let regular = std::fs::metadata(&cli.input).is_ok_and(|m| m.is_file() && m.len() > 0);
+            let mapped = if regular {
+                // SAFETY: read-only map; dtconvert neither truncates nor writes its input.
+                #[allow(unsafe_code)]
+                let map = unsafe { Mapping::open(&cli.input, MapMode::ReadOnly, 0) };
+                map.ok()
+                    .map(|m| raw::MappedArray::new(m, &options).map_err(ctx))
+                    .transpose()?
+            } else {
+                None
+            };
+            let source = match mapped {
+                Some(m) => Source::MappedRaw(m),
+                None => Source::Owned(raw::read(&cli.input, &options).map_err(ctx)?),
+            };
+            sources.push(("arr_0".to_owned(), source));
         }
     }
     if to != Kind::Npz && sources.len() != 1 {
@@ -567,7 +583,9 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
     if let (Some(name), [(n, _)]) = (&cli.name, &mut sources[..]) {
         n.clone_from(name);
     }
-    // Field selection and memory order, before the byte order.
+    // Field selection and memory order, before the byte order. C order into `.npy` or raw
+    // bytes needs no copy first: the writer copies bands of rows in C order as it goes.
+    let c_by_writer = cli.out_order == OutOrder::C && matches!(to, Kind::Npy | Kind::Raw);
     if !cli.field.is_empty() || cli.out_order != OutOrder::Keep {
         let mut picked = Vec::with_capacity(sources.len());
         for (name, src) in sources {
@@ -588,6 +606,7 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
             let current = selected.as_ref().map_or_else(|| src.view(), Array::view);
             let reordered = match cli.out_order {
                 OutOrder::Keep => None,
+                OutOrder::C if c_by_writer => None,
                 OutOrder::C if current.flags().c_contiguous => None,
                 OutOrder::F if current.flags().f_contiguous && current.ndim() > 1 => None,
                 OutOrder::C => Some(current.to_contiguous(Order::C).map_err(ctx)?),
@@ -652,7 +671,18 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
             let view = outputs[0].1.view();
             let total = (to != Kind::Jsonl).then_some(view.nbytes() as u64);
             let bar = inspect::shell::progress(total, "writing", cli.quiet, cli.progress);
-            if to == Kind::Npy && bar.is_hidden() {
+            if to == Kind::Npy && c_by_writer && !view.flags().c_contiguous && bar.is_hidden() {
+                // A C-ordered file of a view that is not: bands of rows on every core.
+                npy::save_c(&view, &cli.output).map_err(ctx)?;
+            } else if to == Kind::Npy && c_by_writer && !view.flags().c_contiguous {
+                let header = npy::header_for(view.dtype(), view.shape(), Order::C).map_err(ctx)?;
+                dtkit::atomic::write_file(&cli.output, |out| {
+                    let mut out = bar.wrap_write(out);
+                    out.write_all(&header)?;
+                    view.write_to(&mut out)
+                })
+                .map_err(ctx)?;
+            } else if to == Kind::Npy && bar.is_hidden() {
                 // Without a bar to move, the data is written on every core.
                 npy::save(&view, &cli.output).map_err(ctx)?;
             } else {

@@ -211,6 +211,21 @@ pub fn save(view: &ArrayView<'_>, path: &Path) -> Result<()> {
     crate::atomic::write_file(path, |out| write(&view, out))
 }
 
+/// Save `view` to `path` as a C-ordered `.npy` whatever its memory order
+/// (`np.save(path, np.ascontiguousarray(a))`), atomically, without a contiguous copy in
+/// memory: bands of rows are copied and written on every core.
+///
+/// # Errors
+/// As [`save`].
+pub fn save_c(view: &ArrayView<'_>, path: &Path) -> Result<()> {
+    let view = expand_subarray(view.clone())?;
+    let (header, _) = header_bytes(view.dtype(), view.shape(), false)?;
+    crate::atomic::write_file_seekable(path, |file| {
+        Write::write_all(file, &header)?;
+        crate::array::view::write_c_at(&view, file, header.len() as u64)
+    })
+}
+
 /// The header of `shape` records of `dtype` in `order`, for streaming writers that write
 /// the data themselves.
 ///
