@@ -391,13 +391,7 @@ mod tests {
     /// Inputs that give every block type: empty, tiny (fixed codes), random (stored),
     /// samples and text (dynamic codes, long and short matches).
     pub(super) fn inputs() -> Vec<Vec<u8>> {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rand = crate::xorshift(0x2545_f491_4f6c_dd1du64);
         let random: Vec<u8> = (0..300_000).map(|_| rand() as u8).collect();
         let samples: Vec<u8> = (0..400_000i32)
             .flat_map(|t| {

@@ -311,13 +311,7 @@ mod tests {
     /// cannot do exactly.
     #[test]
     fn fast_decimal_is_exact() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15u64);
         let mut fast = 0;
         for _ in 0..200_000 {
             let r = next();

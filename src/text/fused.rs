@@ -791,13 +791,7 @@ mod tests {
     /// gives for the same text, and it declines what is not a plain decimal.
     #[test]
     fn floats_agree_with_the_standard_parser() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1du64);
         for _ in 0..300_000 {
             let r = next();
             let v = f64::from_bits(r);

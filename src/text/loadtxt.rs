@@ -1416,13 +1416,7 @@ mod tests {
             &|i| format!("{i},\"w\""),
             &|i| format!("{i},\"w\",8,9"),
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15u64);
         let structured = LoadTxtOptions {
             dtype: DType::parse("[('i','<i8'),('s','S3'),('x','<f8')]").unwrap(),
             delimiter: Some(','),
