@@ -445,7 +445,13 @@ pub(crate) fn parse_chunk<R: Records>(
             let field = &text[s..e];
             if convert(&sc, field, &mut rec[offset..offset + sc.size()]).is_err() {
                 let shown: String = field.chars().take(60).collect();
-                let column = text[..s]
+                // A quoted field's column is its opening quote's, as the tokenizer counts.
+                let start = if plan.quote.is_some_and(|q| s > 0 && bytes[s - 1] == q) {
+                    s - 1
+                } else {
+                    s
+                };
+                let column = text[..start]
                     .rsplit('\n')
                     .next()
                     .map_or(0, |l| l.chars().count()) as u64

@@ -1412,7 +1412,7 @@ mod tests {
             &|_| "# a comment, \"quoted\"".to_string(),
             &|_| String::new(),
             &|i| format!("{i},\"w\",7\r"),
-            &|i| format!("{i},\"bad\",x{i}"),
+            &|i| format!("{i},\"bad\",\"x{i}\""),
             &|i| format!("{i},\"w\""),
             &|i| format!("{i},\"w\",8,9"),
         ];
