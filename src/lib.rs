@@ -76,8 +76,6 @@ pub use dtype::{
 };
 pub use error::{Error, ErrorKind, Location, Result};
 
-/// The cores this process may run on, asked once: `available_parallelism` reads the
-/// cgroup files each time, a few system calls per parallel step.
 /// A xorshift64 generator from `state` (nonzero), for tests' reproducible inputs.
 #[cfg(test)]
 pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
@@ -89,6 +87,8 @@ pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// The cores this process may run on, asked once: `available_parallelism` reads the
+/// cgroup files each time, a few system calls per parallel step.
 pub(crate) fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES
