@@ -281,8 +281,10 @@ impl Fused {
     /// quote, a newline or a byte outside printable ASCII inside, not an `S<n>` column).
     fn quoted(&self, col: &Col, b: &[u8], i: usize, out: &mut [u8]) -> Option<usize> {
         let q = self.quote?;
-        let close = i + 1 + memchr::memchr(q, b.get(i + 1..)?)?;
-        if !matches!(col.kind, Kind::Bytes)
+        // The closing quote on this line: the search stops at the newline.
+        let close = i + 1 + memchr::memchr2(q, b'\n', b.get(i + 1..)?)?;
+        if b[close] != q
+            || !matches!(col.kind, Kind::Bytes)
             || !b[i + 1..close].iter().all(|&c| (0x20..0x7f).contains(&c))
         {
             return None;
