@@ -29,13 +29,11 @@ pub(crate) fn compress(chunk: &[u8], level: u32, last: bool) -> Result<Vec<u8>> 
     Ok(out)
 }
 
-/// One thread's compressor and scratch space, reused from chunk to chunk.
+/// One thread's compressor, reused from chunk to chunk.
 pub(crate) struct Compressor {
     level: u32,
     #[cfg(feature = "libdeflate")]
     libdeflate: Option<libdeflater::Compressor>,
-    #[cfg(feature = "libdeflate")]
-    scratch: Vec<u8>,
 }
 
 impl Compressor {
@@ -47,8 +45,6 @@ impl Compressor {
                 .ok()
                 .and_then(|l| libdeflater::CompressionLvl::new(l).ok())
                 .map(libdeflater::Compressor::new),
-            #[cfg(feature = "libdeflate")]
-            scratch: Vec::new(),
         }
     }
 
@@ -73,23 +69,20 @@ impl Compressor {
         let Some(c) = self.libdeflate.as_mut() else {
             return false;
         };
-        let bound = c.deflate_compress_bound(chunk.len());
-        if self.scratch.len() < bound {
-            self.scratch.resize(bound, 0);
-        }
-        let Ok(n) = c.deflate_compress(chunk, &mut self.scratch) else {
+        // Straight into `out` (a buffer that goes round): room for the worst case, then
+        // cut to what libdeflate wrote.
+        out.resize(c.deflate_compress_bound(chunk.len()), 0);
+        let Ok(n) = c.deflate_compress(chunk, out) else {
             return false;
         };
-        let stream = &self.scratch[..n];
+        out.truncate(n);
         if last {
-            out.extend_from_slice(stream);
             return true;
         }
-        let Ok(walk) = walk(stream) else {
-            return false;
-        };
-        out.extend_from_slice(stream);
-        join_point(out, walk)
+        match walk(out) {
+            Ok(walk) => join_point(out, walk),
+            Err(_) => false,
+        }
     }
 }
 
