@@ -194,9 +194,6 @@ impl Records for Window<'_> {
     }
 }
 
-/// Parse the lines of `text` (which starts at a line start) into `out`. `row_base` is the
-/// number of data rows before this chunk (for messages only). Returns the rows and, for
-/// plain dtypes, the column count of the first row and its line.
 /// Whether `e` is [`ChunkError::needs_general`]'s error.
 pub(crate) fn needs_general(e: &Error) -> bool {
     e.kind() == ErrorKind::Unsupported && e.to_string().contains(NEEDS_GENERAL)
@@ -248,6 +245,9 @@ fn split_quoted(
     }
 }
 
+/// Parse the lines of `text` (which starts at a line start) into `out`. `row_base` is the
+/// number of data rows before this chunk (for messages only). Returns the rows and, for
+/// plain dtypes, the column count of the first row and its line.
 pub(crate) fn parse_chunk<R: Records>(
     text: &str,
     plan: &Plan<'_>,
