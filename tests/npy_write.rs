@@ -144,5 +144,8 @@ fn save_c_writes_what_np_save_writes_of_the_contiguous_copy() {
             std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
             "view {k}"
         );
+        let mut streamed = Vec::new();
+        npy::write_c(v, &mut streamed).unwrap();
+        assert!(streamed == std::fs::read(&b).unwrap(), "view {k}, streamed");
     }
 }

@@ -585,8 +585,6 @@ pub(crate) fn scalar_for<T: Element>(dtype: &DType) -> Result<&Scalar> {
     }
 }
 
-/// Copy the elements of `layout` over `src` into a new contiguous array of `dtype` (same
-/// itemsize) in `order`.
 /// Bytes of a band written at a time by `write_to`.
 const BAND: usize = 16 << 20;
 
@@ -629,10 +627,6 @@ pub(crate) fn write_c_at(view: &ArrayView<'_>, file: &std::fs::File, at: u64) ->
     }
     let per = (BAND / row_bytes.max(1)).max(1);
     let bands = rows.div_ceil(per);
-    let dst_strides: Vec<isize> = crate::dtype::c_strides(shape, size)
-        .into_iter()
-        .map(|s| s as isize)
-        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let src = view.bytes();
     let results: Vec<Result<()>> = std::thread::scope(|scope| {
@@ -646,20 +640,17 @@ pub(crate) fn write_c_at(view: &ArrayView<'_>, file: &std::fs::File, at: u64) ->
                             return Ok(());
                         }
                         let r = k * per;
-                        let n = per.min(rows - r);
-                        buf.resize(n * row_bytes, 0);
-                        let mut band = shape.to_vec();
-                        band[0] = n;
-                        let from = layout.offset() as isize + r as isize * layout.strides()[0];
-                        super::copy::copy_serial(
+                        let rows_here = (r, per.min(rows - r));
+                        let at_offset = layout.offset() as isize;
+                        copy_band(
                             src,
-                            from,
+                            at_offset,
+                            shape,
                             layout.strides(),
-                            &mut buf,
-                            0,
-                            &dst_strides,
-                            &band,
                             size,
+                            rows_here,
+                            &mut buf,
+                            false,
                         );
                         crate::pread::write_all_at(file, at + (r * row_bytes) as u64, &buf)?;
                     }
@@ -702,34 +693,56 @@ fn write_bands(
         return Ok(());
     }
     let per = (BAND / row_bytes.max(1)).clamp(1, rows);
-    let dst_strides: Vec<isize> = crate::dtype::c_strides(shape, itemsize)
-        .into_iter()
-        .map(|s| s as isize)
-        .collect();
     let mut r = 0;
     while r < rows {
         let n = per.min(rows - r);
-        let len = n * row_bytes;
-        buf.resize(len, 0);
-        let mut band = shape.to_vec();
-        band[0] = n;
-        let at = offset + r as isize * strides[0];
-        super::copy::copy_strided(
-            src,
-            at as usize,
-            strides,
-            &mut buf[..len],
-            0,
-            &dst_strides,
-            &band,
-            itemsize,
-        );
-        out.write_all(&buf[..len])?;
+        copy_band(src, offset, shape, strides, itemsize, (r, n), buf, true);
+        out.write_all(buf)?;
         r += n;
     }
     Ok(())
 }
 
+/// Rows `r..r + n` of the first axis of the elements at `offset` (`shape`, `strides`) in
+/// `src`, copied in C order into `buf`, resized to hold them: by the blocked copy, on
+/// every core when `parallel` and the band is large.
+#[allow(clippy::too_many_arguments)]
+fn copy_band(
+    src: &[u8],
+    offset: isize,
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+    (r, n): (usize, usize),
+    buf: &mut Vec<u8>,
+    parallel: bool,
+) {
+    let mut band = shape.to_vec();
+    band[0] = n;
+    buf.resize(band.iter().product::<usize>() * itemsize, 0);
+    let dst_strides: Vec<isize> = crate::dtype::c_strides(&band, itemsize)
+        .into_iter()
+        .map(|s| s as isize)
+        .collect();
+    let from = offset + r as isize * strides[0];
+    if parallel {
+        super::copy::copy_strided(
+            src,
+            from as usize,
+            strides,
+            buf,
+            0,
+            &dst_strides,
+            &band,
+            itemsize,
+        );
+    } else {
+        super::copy::copy_serial(src, from, strides, buf, 0, &dst_strides, &band, itemsize);
+    }
+}
+
+/// Copy the elements of `layout` over `src` into a new contiguous array of `dtype` (same
+/// itemsize) in `order`.
 fn copy_to(src: &[u8], layout: &Layout, dtype: DType, order: Order) -> Result<Array> {
     let out_layout = Layout::contiguous(dtype, layout.shape(), order)?;
     let size = layout.dtype().itemsize();

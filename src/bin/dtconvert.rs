@@ -675,11 +675,8 @@ fn convert_arrays(cli: &Cli, from: Kind, to: Kind) -> Result<(), CliError> {
                 // A C-ordered file of a view that is not: bands of rows on every core.
                 npy::save_c(&view, &cli.output).map_err(ctx)?;
             } else if to == Kind::Npy && c_by_writer && !view.flags().c_contiguous {
-                let header = npy::header_for(view.dtype(), view.shape(), Order::C).map_err(ctx)?;
                 dtkit::atomic::write_file(&cli.output, |out| {
-                    let mut out = bar.wrap_write(out);
-                    out.write_all(&header)?;
-                    view.write_to(&mut out)
+                    npy::write_c(&view, &mut bar.wrap_write(out))
                 })
                 .map_err(ctx)?;
             } else if to == Kind::Npy && bar.is_hidden() {

@@ -211,6 +211,18 @@ pub fn save(view: &ArrayView<'_>, path: &Path) -> Result<()> {
     crate::atomic::write_file(path, |out| write(&view, out))
 }
 
+/// Write `view` as a C-ordered `.npy` stream whatever its memory order (`np.save` of
+/// `np.ascontiguousarray(a)`): bands of rows copied in C order as they are written.
+///
+/// # Errors
+/// As [`write()`].
+pub fn write_c(view: &ArrayView<'_>, out: &mut dyn Write) -> Result<()> {
+    let view = expand_subarray(view.clone())?;
+    let (header, _) = header_bytes(view.dtype(), view.shape(), false)?;
+    out.write_all(&header)?;
+    view.write_to(out)
+}
+
 /// Save `view` to `path` as a C-ordered `.npy` whatever its memory order
 /// (`np.save(path, np.ascontiguousarray(a))`), atomically, without a contiguous copy in
 /// memory: bands of rows are copied and written on every core.
