@@ -214,6 +214,14 @@ pub fn text(data: &[u8]) {
             same(&fast, &general),
             "quoted: fast {fast:?} and general {general:?} disagree on {text:?}"
         );
+        // Streamed in blocks, cut inside quoted fields too.
+        for block in [1, 7] {
+            let streamed = loadtxt_reader_blocks(text.as_bytes(), &q, block);
+            assert!(
+                same(&fast, &streamed),
+                "quoted: fast {fast:?} and blocks of {block} {streamed:?} disagree on {text:?}"
+            );
+        }
     }
     let g = GenFromTxtOptions {
         delimiter: o.delimiter.map(String::from),

@@ -400,3 +400,117 @@ fn delimiter_before_comment_makes_an_empty_field() {
     assert_eq!(fast.buffer().as_bytes(), b"1\0\x00234");
     assert_eq!(general.buffer().as_bytes(), fast.buffer().as_bytes());
 }
+
+/// Quoted input is read block by block too: every cut, inside a quoted field that holds
+/// newlines as well, gives the records (or the error, at its line and column, with
+/// NumPy's row number) of the whole text.
+#[test]
+fn quoted_input_streams_in_blocks_cut_anywhere() {
+    let base = LoadTxtOptions {
+        dtype: DType::parse("[('i','<i8'),('s','S12'),('x','<f8')]").unwrap(),
+        delimiter: Some(','),
+        quotechar: Some('"'),
+        ..LoadTxtOptions::default()
+    };
+    let good = "# head \"not a quote\n1,\"a,b\",1.5\n2,\"two\nlines\",2.5\n\n3,plain,3.5\r\n\
+                4,\"say \"\"hi\"\"\",4.5\n5,\"x\"y,5.5 # note \"\n6,\"three\n\nlines\",6.5\n";
+    let bad_value = "1,\"a\nb\",1.5\n2,\"c\",oops\n3,d,3.5\n";
+    let bad_count = "1,\"a\nb\",1.5\n2,\"c\"\n";
+    let open_at_end = "1,a,1.5\n2,\"never closed\n3,b,3.5\n";
+    let skipped_quote = "\"skipped\n1,\"a\",1.5\n";
+    let cases: Vec<(&str, LoadTxtOptions)> = vec![
+        (good, base.clone()),
+        (
+            good,
+            LoadTxtOptions {
+                max_rows: Some(4),
+                ..base.clone()
+            },
+        ),
+        (
+            good,
+            LoadTxtOptions {
+                skiprows: 3,
+                ..base.clone()
+            },
+        ),
+        (bad_value, base.clone()),
+        (bad_count, base.clone()),
+        (open_at_end, base.clone()),
+        (
+            skipped_quote,
+            LoadTxtOptions {
+                skiprows: 1,
+                ..base.clone()
+            },
+        ),
+        (
+            "\u{feff}\"1\",2\n\"3\n\",4\n5,6\n",
+            LoadTxtOptions {
+                dtype: DType::parse("S3").unwrap(),
+                ..base.clone()
+            },
+        ),
+    ];
+    for (text, o) in &cases {
+        let whole = loadtxt_str(text, o);
+        for block in 1..=text.len() + 1 {
+            let streamed = dtkit::text::loadtxt_reader_blocks(text.as_bytes(), o, block);
+            match (&whole, &streamed) {
+                (Ok(w), Ok(s)) => {
+                    assert_eq!(s.shape(), w.shape(), "{text:?} in blocks of {block}");
+                    assert_eq!(
+                        s.buffer().as_bytes(),
+                        w.buffer().as_bytes(),
+                        "{text:?} in blocks of {block}"
+                    );
+                }
+                (Err(w), Err(s)) => {
+                    assert_eq!(s.location(), w.location(), "{text:?} in blocks of {block}");
+                    assert_eq!(s.message(), w.message(), "{text:?} in blocks of {block}");
+                }
+                _ => panic!("{text:?} in blocks of {block}: {whole:?} / {streamed:?}"),
+            }
+        }
+    }
+    // The values themselves, against what NumPy gives for the same text.
+    let a = loadtxt_str(good, &base).unwrap();
+    assert_eq!(a.shape(), &[6]);
+    let s: Vec<Vec<u8>> = (0..6)
+        .map(|r| {
+            let rec = &a.buffer().as_bytes()[r * 28 + 8..r * 28 + 20];
+            rec.iter().copied().take_while(|&b| b != 0).collect()
+        })
+        .collect();
+    assert_eq!(
+        s,
+        [
+            &b"a,b"[..],
+            b"two\nlines",
+            b"plain",
+            b"say \"hi\"",
+            b"xy",
+            b"three\n\nlines"
+        ]
+    );
+    // NumPy skips `skiprows` physical lines before it tokenizes: the quote on the skipped
+    // line opens nothing, and the lone `b"` row then has the wrong column count.
+    let numpy_skip = "\"a\n3,4\nb\"\n1,2\n";
+    let o = LoadTxtOptions {
+        dtype: DType::parse("S5").unwrap(),
+        skiprows: 1,
+        ..base.clone()
+    };
+    let e = loadtxt_str(numpy_skip, &o).unwrap_err();
+    assert_eq!(
+        e.location(),
+        Some(Location::Line { line: 3, column: 1 }),
+        "{e}"
+    );
+    let e = dtkit::text::loadtxt_str_general(numpy_skip, &o).unwrap_err();
+    assert_eq!(
+        e.location(),
+        Some(Location::Line { line: 3, column: 1 }),
+        "{e}"
+    );
+}

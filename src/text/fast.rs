@@ -22,6 +22,10 @@ use crate::error::{Error, ErrorKind, Location, Result};
 /// count, and the column count of a plain dtype with the line of the row that set it.
 pub(crate) type Parsed = (AlignedBuf, usize, Option<(usize, u64)>);
 
+/// Records appended to a caller's buffer: their count, and a plain dtype's column count
+/// with the physical line that set it.
+pub(crate) type Appended = (usize, Option<(usize, u64)>);
+
 /// Where each input column goes in a record.
 pub(crate) struct Target {
     pub offset: usize,
@@ -637,20 +641,27 @@ pub(crate) fn parse_all(
     plan: &Plan<'_>,
     first_line: u64,
     rows_before: usize,
-) -> Result<Parsed> {
+    out: &mut AlignedBuf,
+) -> Result<Appended> {
     if plan.plain.is_none() {
-        let mut out = AlignedBuf::default();
         let d = parse_direct(
             text.as_bytes(),
             &Layout::of(text.as_bytes(), plan.max_rows.is_none()),
             plan,
             (first_line, rows_before),
-            &mut out,
+            out,
             (plan.itemsize, has_gaps(plan)),
         )?;
-        return Ok((out, d.rows, d.ncols));
+        return Ok((d.rows, d.ncols));
     }
-    parse_pieces(text, plan, first_line, rows_before)?.into_parsed()
+    let pieces = parse_pieces(text, plan, first_line, rows_before)?;
+    if out.is_empty() && out.capacity() == 0 {
+        let (data, rows, ncols) = pieces.into_parsed()?;
+        *out = data;
+        return Ok((rows, ncols));
+    }
+    append_chunks(out, &pieces.chunks);
+    Ok((pieces.rows, pieces.ncols))
 }
 
 /// Whether a structured record has bytes that no column writes (padding, or bytes of no

@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::convert::convert;
-use super::fast::{Parsed, Target as Column};
+use super::fast::{Appended, Parsed, Target as Column};
 use crate::array::{AlignedBuf, Array, Layout, Order};
 use crate::dtype::{DType, LeafField, Scalar, ScalarKind};
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -531,6 +531,71 @@ fn targets(options: &LoadTxtOptions) -> Result<(Vec<Column>, Option<Scalar>, usi
 pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
     options.validate()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // `skiprows` physical lines are skipped before tokenizing, as NumPy does: a quote in
+    // them opens nothing.
+    let (start, skipped) = skip_lines(text.as_bytes(), options.skiprows);
+    let rest = LoadTxtOptions {
+        skiprows: 0,
+        ..options.clone()
+    };
+    let targets = targets(options)?;
+    let mut data = AlignedBuf::default();
+    let (rows, ncols) = parse_text(
+        &text[start..],
+        &rest,
+        &targets,
+        Before::default(),
+        &mut data,
+    )
+    .0
+    .map_err(|e| rebase(e, skipped))?;
+    shape_result(options, data, rows, ncols.map(|(n, _)| n))
+}
+
+/// Where `count` physical lines of `bytes` end (`bytes.len()` when it has fewer), and how
+/// many there were.
+fn skip_lines(bytes: &[u8], count: usize) -> (usize, u64) {
+    let mut start = 0usize;
+    let mut skipped = 0u64;
+    while (skipped as usize) < count && start < bytes.len() {
+        start = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n + 1);
+        skipped += 1;
+    }
+    (start, skipped)
+}
+
+/// What the text before the one being parsed held: its data rows (for NumPy's row numbers
+/// in messages) and, for a plain dtype, its column count.
+#[derive(Clone, Copy, Debug, Default)]
+struct Before {
+    rows: usize,
+    ncols: Option<usize>,
+}
+
+/// The records of `text` (which starts a record; `options.skiprows` is 0) appended to
+/// `out`, by the fast path when it can, else the general tokenizer (on every core for
+/// large texts): their count and a plain dtype's column count with its line; and whether
+/// the text ended inside a quoted field.
+fn parse_text(
+    text: &str,
+    options: &LoadTxtOptions,
+    (struct_cols, plain, itemsize): &(Vec<Column>, Option<Scalar>, usize),
+    before: Before,
+    out: &mut AlignedBuf,
+) -> (Result<Appended>, bool) {
+    let (plain, itemsize) = (*plain, *itemsize);
+    if let Some(r) = fast_path(text, options, struct_cols, plain, itemsize, before, out) {
+        // The fast path takes only quoted fields closed on their line.
+        return (r, false);
+    }
+    let mut append = |(data, rows, ncols): Parsed| {
+        if out.is_empty() && out.capacity() < data.len() {
+            *out = data;
+        } else {
+            out.extend_from_slice(data.as_bytes());
+        }
+        (rows, ncols)
+    };
     let multi =
         options.comments.len() > 1 || options.comments.iter().any(|c| c.chars().count() > 1);
     // Several or multi-character comment markers: NumPy cuts each line at each marker
@@ -555,27 +620,17 @@ pub fn loadtxt_str(text: &str, options: &LoadTxtOptions) -> Result<Array> {
     } else {
         None
     };
+    if pre_cut.is_none() && text.len() >= 4 << 20 {
+        let parts = crate::cores() * 4;
+        let targets = (struct_cols.as_slice(), plain, itemsize);
+        if let Some((parsed, open)) = general_in_pieces(text, options, targets, parts, before) {
+            return (Ok(append(parsed)), open);
+        }
+    }
     let source = pre_cut.as_deref().unwrap_or(text);
     let mut tok = Tokenizer::new(source, options);
-
-    let (struct_cols, plain, itemsize) = targets(options)?;
-
-    let fast = fast_path(text, options, &struct_cols, plain, itemsize);
-    let (data, rows, ncols) = match fast {
-        Some(r) => r?,
-        None => {
-            let parts = if pre_cut.is_none() && text.len() >= 4 << 20 {
-                crate::cores() * 4
-            } else {
-                1
-            };
-            match general_in_pieces(text, options, (&struct_cols, plain, itemsize), parts) {
-                Some(parsed) => parsed,
-                None => general(&mut tok, options, &struct_cols, plain, itemsize)?,
-            }
-        }
-    };
-    shape_result(options, data, rows, ncols.map(|(n, _)| n))
+    let parsed = general(&mut tok, options, struct_cols, plain, itemsize, before);
+    (parsed.map(append), tok.open_quote_at_end)
 }
 
 thread_local! {
@@ -598,7 +653,9 @@ fn fast_path(
     struct_cols: &[Column],
     plain: Option<Scalar>,
     itemsize: usize,
-) -> Option<Result<Parsed>> {
+    before: Before,
+    out: &mut AlignedBuf,
+) -> Option<Result<Appended>> {
     let (comment, delimiter) = fast_args_but_quotes(options)?;
     // A quote character the text never holds quotes nothing (one `memchr` pass). One it
     // holds is split by the fast path with a delimiter, an ASCII punctuation quote and a
@@ -637,10 +694,15 @@ fn fast_path(
         plain,
         itemsize,
         max_rows: options.max_rows,
-        ncols: None,
+        ncols: before.ncols,
     };
-    match super::fast::parse_all(&text[start..], &plan, options.skiprows as u64 + 1, 0) {
-        Err(e) if super::fast::needs_general(&e) => None,
+    let first_line = options.skiprows as u64 + 1;
+    let len = out.len();
+    match super::fast::parse_all(&text[start..], &plan, first_line, before.rows, out) {
+        Err(e) if super::fast::needs_general(&e) => {
+            out.truncate(len);
+            None
+        }
         parsed => Some(parsed),
     }
 }
@@ -651,12 +713,14 @@ fn fast_path(
 /// error, or pieces that disagree on the column count give `None`, and the whole text is
 /// parsed in one piece instead (which finds the same records, or the error at its row).
 /// `None` too for one piece, `skiprows` or `max_rows` (counted from the whole text's start).
+/// With the records, whether the last piece ended inside a quoted field.
 fn general_in_pieces(
     text: &str,
     options: &LoadTxtOptions,
     (struct_cols, plain, itemsize): (&[Column], Option<Scalar>, usize),
     parts: usize,
-) -> Option<Parsed> {
+    before: Before,
+) -> Option<(Parsed, bool)> {
     if parts < 2 || options.skiprows > 0 || options.max_rows.is_some() {
         return None;
     }
@@ -668,14 +732,16 @@ fn general_in_pieces(
     let pieces = super::fast::parallel_map(cuts.len() - 1, crate::cores(), |k| {
         // Cuts are after newlines, at character boundaries.
         let mut tok = Tokenizer::new(&text[cuts[k]..cuts[k + 1]], options);
-        let parsed = general(&mut tok, options, struct_cols, plain, itemsize).ok()?;
-        (k == last || !tok.open_quote_at_end).then_some(parsed)
+        let parsed = general(&mut tok, options, struct_cols, plain, itemsize, before).ok()?;
+        (k == last || !tok.open_quote_at_end).then_some((parsed, tok.open_quote_at_end))
     });
     let mut total = 0usize;
-    let mut ncols: Option<(usize, u64)> = None;
+    let mut ncols: Option<(usize, u64)> = before.ncols.map(|n| (n, 0));
+    let mut open = false;
     let mut parsed = Vec::with_capacity(pieces.len());
     for p in pieces {
-        let (data, rows, cols) = p.flatten()?;
+        let ((data, rows, cols), ends_open) = p.flatten()?;
+        open = ends_open;
         if rows > 0 {
             if ncols.is_some_and(|(n, _)| cols.is_some_and(|(c, _)| c != n)) {
                 return None;
@@ -691,7 +757,7 @@ fn general_in_pieces(
     for data in parsed {
         out.extend_from_slice(data.as_bytes());
     }
-    Some((out, total, ncols))
+    Some(((out, total, ncols), open))
 }
 
 /// The general tokenizer: quotes, several comment markers, any newline convention.
@@ -701,12 +767,13 @@ fn general(
     struct_cols: &[Column],
     plain: Option<Scalar>,
     itemsize: usize,
+    before: Before,
 ) -> Result<Parsed> {
     let structured = plain.is_none();
     // Straight into the result's buffer (geometric growth, huge pages when large).
     let mut data = AlignedBuf::default();
     let mut rows = 0usize;
-    let mut ncols: Option<usize> = None;
+    let mut ncols: Option<usize> = before.ncols;
     let mut selected: Vec<usize> = Vec::new();
     while let Some(rec) = tok.next_record() {
         if rec.line <= options.skiprows as u64 || rec.fields.is_empty() {
@@ -813,7 +880,7 @@ fn general(
                          as data row {})",
                         sc.name(),
                         k + 1,
-                        rows
+                        before.rows + rows
                     ),
                 )
                 .at(Location::Line {
@@ -919,9 +986,8 @@ pub fn loadtxt_each(
             Ok(result_shape(options, rows, ncols))
         }
         None => {
-            let a = reader_blocks(reader, options, BLOCK, size_hint)?;
-            sink(a.buffer().as_bytes())?;
-            Ok(a.shape().to_vec())
+            let (_, rows, ncols) = stream_text(reader, options, BLOCK, None, Some(sink))?;
+            Ok(result_shape(options, rows, ncols))
         }
     }
 }
@@ -953,7 +1019,7 @@ pub fn loadtxt_reader_blocks(
 /// [`loadtxt_reader_blocks`] knowing the input's size, if it is known (to allocate the
 /// output once).
 fn reader_blocks(
-    mut reader: impl Read,
+    reader: impl Read,
     options: &LoadTxtOptions,
     block: usize,
     size_hint: Option<u64>,
@@ -965,12 +1031,8 @@ fn reader_blocks(
             shape_result(options, out, rows, ncols)
         }
         None => {
-            // Quotes (a record may span blocks), converters, long comment markers: the
-            // general tokenizer on the whole text (read into room for all of it, in huge
-            // pages: a vector doubling from empty cost a third of a quoted CSV's time).
-            let size = size_hint.and_then(|s| usize::try_from(s).ok());
-            let bytes = super::input::read_all(&mut reader, size)?;
-            loadtxt_bytes(bytes.as_bytes(), options)
+            let (out, rows, ncols) = stream_text(reader, options, block.max(1), size_hint, None)?;
+            shape_result(options, out, rows, ncols)
         }
     }
 }
@@ -1326,6 +1388,116 @@ fn stream(
     Ok((out, rows, ncols.map(|(n, _)| n)))
 }
 
+/// The inputs [`stream`] does not take (quotes, converters, several or long comment
+/// markers), block by block all the same: each block is parsed as a whole text (by the
+/// fast path when it can, on every core) and its records appended, so memory stays at the
+/// output plus a few blocks. A block starts a record: blocks are cut after newlines, and a
+/// block that ends inside a quoted field (a quoted newline across the cut) is parsed again
+/// with the next one appended.
+fn stream_text(
+    reader: impl Read,
+    options: &LoadTxtOptions,
+    block_size: usize,
+    size_hint: Option<u64>,
+    mut sink: Option<&mut Sink<'_>>,
+) -> Result<(AlignedBuf, usize, Option<usize>)> {
+    let size_hint = if sink.is_some() { None } else { size_hint };
+    let targets = targets(options)?;
+    let mut blocks = Blocks::new(reader, block_size);
+    let mut out = AlignedBuf::default();
+    let mut before = Before::default();
+    let mut line_base = 1u64; // physical line of `text`'s first byte
+    let mut to_skip = options.skiprows;
+    let mut first_block = true;
+    let mut consumed = 0u64;
+    // The text to parse: whole blocks from a record's start (after `skiprows`).
+    let mut text = AlignedBuf::default();
+    let mut next = blocks.next_block()?;
+    loop {
+        // At the end of the input every text has been parsed (one that ends inside a
+        // quoted field too: its records are taken when no block follows).
+        let Some(block) = next.take() else {
+            break;
+        };
+        let bytes = block.as_bytes();
+        consumed += bytes.len() as u64;
+        let mut start = 0;
+        if first_block {
+            if options.encoding == Encoding::Utf8 && bytes.starts_with(b"\xef\xbb\xbf") {
+                start = 3;
+            }
+            first_block = false;
+        }
+        if to_skip > 0 {
+            let (end, skipped) = skip_lines(&bytes[start..], to_skip);
+            start += end;
+            to_skip -= skipped as usize;
+            line_base += skipped;
+        }
+        if text.is_empty() && start == 0 {
+            text = block;
+        } else {
+            text.extend_from_slice(&bytes[start..]);
+            blocks.recycle(block);
+        }
+        if text.is_empty() {
+            next = blocks.next_block()?;
+            continue;
+        }
+        let remaining = options.max_rows.map(|m| m.saturating_sub(before.rows));
+        if remaining == Some(0) {
+            break;
+        }
+        let block_options = LoadTxtOptions {
+            skiprows: 0,
+            max_rows: remaining,
+            ..options.clone()
+        };
+        if let (Some(total), true, true) = (size_hint, out.is_empty(), targets.1.is_none()) {
+            // Room for the whole input's records, estimated from the lines of this first
+            // text (untouched room costs no memory).
+            let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+            let estimate = lines as f64 * total as f64 / consumed.max(1) as f64;
+            out.reserve(((estimate * 1.1) as usize + 1024).saturating_mul(targets.2));
+        }
+        // The text is parsed (on every core, into the output) while the next block is read,
+        // unless it may hold the last rows wanted.
+        let len = out.len();
+        let (parsed, read) = std::thread::scope(|s| {
+            let (text, out) = (&text, &mut out);
+            let (targets, block_options) = (&targets, &block_options);
+            let job = s.spawn(move || {
+                let decoded = decode(text.as_bytes(), options.encoding)?;
+                Ok(parse_text(&decoded, block_options, targets, before, out))
+            });
+            let read = remaining.is_none().then(|| blocks.next_block());
+            (job.join(), read)
+        });
+        let parsed: Result<(Result<Appended>, bool)> =
+            parsed.map_err(|_| Error::new(ErrorKind::Io, "a parsing thread failed"))?;
+        let (parsed, open) = parsed.map_err(|e| rebase(e, line_base - 1))?;
+        next = match read {
+            Some(r) => r?,
+            None => blocks.next_block()?,
+        };
+        if open && next.is_some() {
+            // The last record goes on in the next block: parsed again with it.
+            out.truncate(len);
+            continue;
+        }
+        let (rows, ncols) = parsed.map_err(|e| rebase(e, line_base - 1))?;
+        before.rows += rows;
+        before.ncols = before.ncols.or(ncols.map(|(n, _)| n));
+        line_base += memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+        if let Some(sink) = sink.as_mut() {
+            sink(out.as_bytes())?;
+            out.truncate(0);
+        }
+        blocks.recycle(std::mem::take(&mut text));
+    }
+    Ok((out, before.rows, before.ncols))
+}
+
 /// An error found in a block, moved down by the lines before the block.
 pub(crate) fn rebase(e: Error, lines_before: u64) -> Error {
     match e.location() {
@@ -1371,8 +1543,16 @@ mod tests {
     /// The general tokenizer over the whole text, and in `parts` pieces.
     fn both(text: &str, o: &LoadTxtOptions, parts: usize) -> (Result<Parsed>, Option<Parsed>) {
         let (cols, plain, itemsize) = targets(o).unwrap();
-        let whole = general(&mut Tokenizer::new(text, o), o, &cols, plain, itemsize);
-        let pieces = general_in_pieces(text, o, (&cols, plain, itemsize), parts);
+        let whole = general(
+            &mut Tokenizer::new(text, o),
+            o,
+            &cols,
+            plain,
+            itemsize,
+            Before::default(),
+        );
+        let pieces = general_in_pieces(text, o, (&cols, plain, itemsize), parts, Before::default())
+            .map(|(p, _)| p);
         (whole, pieces)
     }
 
@@ -1386,11 +1566,27 @@ mod tests {
         };
         let (cols, plain, itemsize) = targets(&o).unwrap();
         let text = "1,ab,1.5\n# note\n2,cdefg,2.5\n";
-        let (fast, _, _) = fast_path(text, &o, &cols, plain, itemsize)
-            .expect("no quote in the text")
-            .unwrap();
-        let (whole, _, _) =
-            general(&mut Tokenizer::new(text, &o), &o, &cols, plain, itemsize).unwrap();
+        let mut fast = AlignedBuf::default();
+        fast_path(
+            text,
+            &o,
+            &cols,
+            plain,
+            itemsize,
+            Before::default(),
+            &mut fast,
+        )
+        .expect("no quote in the text")
+        .unwrap();
+        let (whole, _, _) = general(
+            &mut Tokenizer::new(text, &o),
+            &o,
+            &cols,
+            plain,
+            itemsize,
+            Before::default(),
+        )
+        .unwrap();
         assert_eq!(fast.as_bytes(), whole.as_bytes());
     }
 
@@ -1449,13 +1645,21 @@ mod tests {
             }
             for o in [&structured, &plain_bytes] {
                 let (cols, plain, itemsize) = targets(o).unwrap();
-                let general = general(&mut Tokenizer::new(&text, o), o, &cols, plain, itemsize);
-                match fast_path(&text, o, &cols, plain, itemsize) {
+                let general = general(
+                    &mut Tokenizer::new(&text, o),
+                    o,
+                    &cols,
+                    plain,
+                    itemsize,
+                    Before::default(),
+                );
+                let mut f = AlignedBuf::default();
+                match fast_path(&text, o, &cols, plain, itemsize, Before::default(), &mut f) {
                     None => declined += 1,
                     Some(fast) => {
                         handled += 1;
                         match (fast, general) {
-                            (Ok((f, fr, fc)), Ok((g, gr, gc))) => assert_eq!(
+                            (Ok((fr, fc)), Ok((g, gr, gc))) => assert_eq!(
                                 (f.as_bytes(), fr, fc.map(|c| c.0)),
                                 (g.as_bytes(), gr, gc.map(|c| c.0)),
                                 "{text}"

@@ -366,17 +366,24 @@ def check_quoted(dtconvert, failures):
         "many_doubled": many + '5,"a""b",1\n',
         "many_newline": many + '5,"a\nb",1\n',
         "many_bad": many + '5,"a",oops\n',
+        # ~6 MiB of rows that each quote a newline: dtconvert reads it in 4 MiB blocks,
+        # and a block's last newline is often inside a quoted field.
+        "blocks_newlines": "".join(f'{i},"w\n{i % 7}",{i}.5\n' for i in range(300_000)),
+        "blocks_bad": "".join(f'{i},"w\n{i % 7}",{i}.5\n' for i in range(300_000)) + '7,"a\nb",bad\n',
+        # NumPy skips physical lines first: the skipped line's quote opens nothing.
+        "skip_quote": ('"skipped\n' + many, ["--skiprows", "1"], {"skiprows": 1}),
     }
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name, text in texts.items():
+            text, flags, kwargs = text if isinstance(text, tuple) else (text, [], {})
             src = tmp / f"{name}.csv"
             src.write_bytes(text.encode())
             out, want = tmp / f"{name}.npy", tmp / f"{name}_np.npy"
             run = subprocess.run([dtconvert, str(src), str(out), "--dtype", spec, "--delimiter", ",",
-                                  "--quotechar", '"', "--quiet"], capture_output=True, text=True)
+                                  "--quotechar", '"', "--quiet"] + flags, capture_output=True, text=True)
             try:
-                np.save(want, np.loadtxt(src, dtype=eval(spec), delimiter=",", quotechar='"'))
+                np.save(want, np.loadtxt(src, dtype=eval(spec), delimiter=",", quotechar='"', **kwargs))
             except ValueError:
                 # dtconvert refuses it too, naming the physical line of the bad value.
                 line = text.count("\n")
