@@ -57,6 +57,9 @@ struct Inner {
     /// The dtype description the location refers to, when there is one.
     input: Option<String>,
     source: Option<std::io::Error>,
+    /// A fast path declining the input (not an error of the input): the caller takes
+    /// another path. Never seen outside the crate.
+    declined: bool,
 }
 
 impl Error {
@@ -69,8 +72,20 @@ impl Error {
                 location: None,
                 input: None,
                 source: None,
+                declined: false,
             }),
         }
+    }
+
+    /// This error marked as a fast path declining the input (see [`Error::is_declined`]).
+    pub(crate) fn declined(mut self) -> Self {
+        self.inner.declined = true;
+        self
+    }
+
+    /// Whether this is a fast path declining the input rather than an error in it.
+    pub(crate) fn is_declined(&self) -> bool {
+        self.inner.declined
     }
 
     pub(crate) fn dtype(message: impl Into<String>) -> Self {

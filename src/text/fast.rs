@@ -67,6 +67,8 @@ pub(crate) struct ChunkError {
     pub message: String,
     /// For conversion errors: the data row within the chunk, for NumPy's row number.
     pub row: Option<usize>,
+    /// Not an error of the input: the fast path declines it (see [`needs_general`]).
+    pub declined: bool,
 }
 
 /// The message of [`ChunkError::needs_general`].
@@ -76,7 +78,10 @@ impl ChunkError {
     /// A line with quoting that only the general tokenizer reads (a quoted newline may
     /// start there): the whole text goes to it.
     fn needs_general(rel_line: u64) -> Self {
-        ChunkError::plain(rel_line, ErrorKind::Unsupported, NEEDS_GENERAL.into())
+        ChunkError {
+            declined: true,
+            ..ChunkError::plain(rel_line, ErrorKind::Unsupported, NEEDS_GENERAL.into())
+        }
     }
 
     fn plain(rel_line: u64, kind: ErrorKind, message: String) -> Self {
@@ -86,6 +91,7 @@ impl ChunkError {
             kind,
             message,
             row: None,
+            declined: false,
         }
     }
 
@@ -98,10 +104,15 @@ impl ChunkError {
             ),
             None => self.message,
         };
-        Error::new(self.kind, message).at(Location::Line {
+        let e = Error::new(self.kind, message).at(Location::Line {
             line: first_line + self.rel_line,
             column: self.column,
-        })
+        });
+        if self.declined {
+            e.declined()
+        } else {
+            e
+        }
     }
 }
 
@@ -200,7 +211,7 @@ impl Records for Window<'_> {
 
 /// Whether `e` is [`ChunkError::needs_general`]'s error.
 pub(crate) fn needs_general(e: &Error) -> bool {
-    e.kind() == ErrorKind::Unsupported && e.to_string().contains(NEEDS_GENERAL)
+    e.is_declined()
 }
 
 /// The fields of the line `bytes[pos..stop]` (its newline and carriage return cut off) when
@@ -470,6 +481,7 @@ pub(crate) fn parse_chunk<R: Records>(
                         k + 1
                     ),
                     row: Some(row_base + rows),
+                    declined: false,
                 });
             }
         }
@@ -793,6 +805,7 @@ pub(crate) fn parse_direct(
                     kind: ErrorKind::Data,
                     message: super::loadtxt::UTF8_ERROR.into(),
                     row: None,
+                    declined: false,
                 })
             }
         };

@@ -996,7 +996,8 @@ mod speed {
             let f = Fused::new(cols, None, Some(b'#')).unwrap();
             // Touched before the clock starts: page faults are not the parser's time.
             let mut out = vec![1u8; 32 * 3_000_000];
-            // The best of nine: this machine's timings vary by half from run to run.
+            // The best of nine (`SPEED_RUNS` to change; 1 under callgrind): the timings of a
+            // shared VM vary by half from run to run.
             let mut best = std::time::Duration::MAX;
             let mut n = 0;
             for _ in 0..std::env::var("SPEED_RUNS").map_or(9, |v| v.parse().unwrap()) {

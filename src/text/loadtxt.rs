@@ -961,8 +961,8 @@ pub fn loadtxt_reader(reader: impl Read, options: &LoadTxtOptions) -> Result<Arr
 /// Each call gets whole records in `options.dtype` and C order (for a plain dtype, whole
 /// rows). Returns the shape of the whole result, as [`loadtxt_reader`] would give it.
 ///
-/// Inputs the streaming reader does not take (quotes, converters, several or long comment
-/// markers) are loaded whole and handed over in one call.
+/// Inputs with quotes, converters or several or long comment markers are streamed too,
+/// each block parsed as a whole text (see `stream_text`).
 ///
 /// # Errors
 /// As [`loadtxt_reader`], and the sink's errors (which stop the reading).
@@ -1037,8 +1037,8 @@ fn reader_blocks(
     }
 }
 
-/// The comment byte and delimiter byte of the fast path (in memory and streamed), or
-/// `None` when the options need the general tokenizer on the whole text.
+/// The comment byte and delimiter byte of the streaming fast path, or `None` when the
+/// options need each block parsed as a whole text (quotes, converters, long comments).
 fn fast_stream_args(options: &LoadTxtOptions) -> Option<(Option<u8>, Option<u8>)> {
     if options.quotechar.is_some() {
         return None;
