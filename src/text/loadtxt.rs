@@ -620,7 +620,8 @@ fn parse_text(
     } else {
         None
     };
-    if pre_cut.is_none() && text.len() >= 4 << 20 {
+    // From 1 MiB: a streamed block (just under 4 MiB) is parsed on every core too.
+    if pre_cut.is_none() && text.len() >= 1 << 20 {
         let parts = crate::cores() * 4;
         let targets = (struct_cols.as_slice(), plain, itemsize);
         if let Some((parsed, open)) = general_in_pieces(text, options, targets, parts, before) {
@@ -724,7 +725,12 @@ fn general_in_pieces(
     if parts < 2 || options.skiprows > 0 || options.max_rows.is_some() {
         return None;
     }
-    let cuts = super::fast::split_cuts(text.as_bytes(), parts);
+    // Quoted text is cut where the quoting scan finds records start (a quoted newline at a
+    // cut would send the whole text to one thread).
+    let cuts = match Quoting::of(options) {
+        Some(q) => record_cuts(text.as_bytes(), q, parts),
+        None => super::fast::split_cuts(text.as_bytes(), parts),
+    };
     if cuts.len() < 3 {
         return None;
     }
@@ -1410,39 +1416,57 @@ fn stream_text(
     let mut to_skip = options.skiprows;
     let mut first_block = true;
     let mut consumed = 0u64;
-    // The text to parse: whole blocks from a record's start (after `skiprows`).
+    // The text to parse: whole blocks from a record's start (after `skiprows`), then what
+    // follows it (`carry`: the tail of a block cut at its last record, see below).
     let mut text = AlignedBuf::default();
+    let mut carry = AlignedBuf::default();
     let mut next = blocks.next_block()?;
+    // Once a block has ended inside a quoted field, each text is cut at the start of its
+    // last record as a scan of the quoting finds it, before it is parsed: parsing it again
+    // with the next block would double the (general tokenizer's) work. The parse still
+    // checks the cut: a text that ends inside a quoted field takes the carry back.
+    let mut scan = None;
     loop {
-        // At the end of the input every text has been parsed (one that ends inside a
-        // quoted field too: its records are taken when no block follows).
-        let Some(block) = next.take() else {
+        let block = next.take();
+        if block.is_none() && carry.is_empty() && text.is_empty() {
             break;
-        };
-        let bytes = block.as_bytes();
-        consumed += bytes.len() as u64;
-        let mut start = 0;
-        if first_block {
-            if options.encoding == Encoding::Utf8 && bytes.starts_with(b"\xef\xbb\xbf") {
-                start = 3;
+        }
+        if !carry.is_empty() {
+            text.extend_from_slice(carry.as_bytes());
+            carry.truncate(0);
+        }
+        if let Some(block) = block {
+            let bytes = block.as_bytes();
+            consumed += bytes.len() as u64;
+            let mut start = 0;
+            if first_block {
+                if options.encoding == Encoding::Utf8 && bytes.starts_with(b"\xef\xbb\xbf") {
+                    start = 3;
+                }
+                first_block = false;
             }
-            first_block = false;
-        }
-        if to_skip > 0 {
-            let (end, skipped) = skip_lines(&bytes[start..], to_skip);
-            start += end;
-            to_skip -= skipped as usize;
-            line_base += skipped;
-        }
-        if text.is_empty() && start == 0 {
-            text = block;
-        } else {
-            text.extend_from_slice(&bytes[start..]);
-            blocks.recycle(block);
+            if to_skip > 0 {
+                let (end, skipped) = skip_lines(&bytes[start..], to_skip);
+                start += end;
+                to_skip -= skipped as usize;
+                line_base += skipped;
+            }
+            if text.is_empty() && start == 0 {
+                text = block;
+            } else {
+                text.extend_from_slice(&bytes[start..]);
+                blocks.recycle(block);
+            }
         }
         if text.is_empty() {
             next = blocks.next_block()?;
             continue;
+        }
+        if let Some(quoting) = scan {
+            if let Some(cut) = last_record_start(text.as_bytes(), quoting) {
+                carry.extend_from_slice(&text.as_bytes()[cut..]);
+                text.truncate(cut);
+            }
         }
         let remaining = options.max_rows.map(|m| m.saturating_sub(before.rows));
         if remaining == Some(0) {
@@ -1480,9 +1504,12 @@ fn stream_text(
             Some(r) => r?,
             None => blocks.next_block()?,
         };
-        if open && next.is_some() {
+        if open && (next.is_some() || !carry.is_empty()) {
             // The last record goes on in the next block: parsed again with it.
             out.truncate(len);
+            text.extend_from_slice(carry.as_bytes());
+            carry.truncate(0);
+            scan = scan.or_else(|| Quoting::of(options));
             continue;
         }
         let (rows, ncols) = parsed.map_err(|e| rebase(e, line_base - 1))?;
@@ -1496,6 +1523,113 @@ fn stream_text(
         blocks.recycle(std::mem::take(&mut text));
     }
     Ok((out, before.rows, before.ncols))
+}
+
+/// The bytes that shape records in [`last_record_start`]'s scan: the quote, the
+/// delimiter (`None`: whitespace) and the comment marker, all ASCII.
+#[derive(Clone, Copy, Debug)]
+struct Quoting {
+    quote: u8,
+    delimiter: Option<u8>,
+    comment: Option<u8>,
+}
+
+impl Quoting {
+    /// The quoting of `options`, when it is ASCII (the scan reads bytes).
+    fn of(options: &LoadTxtOptions) -> Option<Quoting> {
+        let ascii = |c: char| u8::try_from(c).ok().filter(u8::is_ascii);
+        let comment = match options.comments.as_slice() {
+            [] => None,
+            [c] if c.len() == 1 => Some(ascii(c.chars().next()?)?),
+            _ => return None,
+        };
+        Some(Quoting {
+            quote: ascii(options.quotechar?)?,
+            delimiter: match options.delimiter {
+                None => None,
+                Some(d) => Some(ascii(d)?),
+            },
+            comment,
+        })
+    }
+}
+
+/// Each position of `bytes` after a newline that ends a record, to `at`, as the
+/// tokenizer's quoting rules place records (a quote opens a field only at its start;
+/// inside, a doubled quote is literal and newlines belong to the field; a comment marker
+/// outside quotes runs to the end of the line). Only a guess for the caller to check
+/// (non-ASCII whitespace is not skipped): a text cut at one that is wrong ends inside a
+/// quoted field.
+fn record_starts(bytes: &[u8], q: Quoting, mut at: impl FnMut(usize)) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let ws = |b: u8| q.delimiter.is_none() && matches!(b, b' ' | b'\t' | 0x0b | 0x0c);
+    let mut state = State::FieldStart;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match state {
+            State::Quoted => {
+                // To the next quote at once.
+                match memchr::memchr(q.quote, &bytes[i..]) {
+                    Some(n) => {
+                        i += n + 1;
+                        state = State::QuoteInQuoted;
+                    }
+                    None => break,
+                }
+                continue;
+            }
+            State::QuoteInQuoted if b == q.quote => state = State::Quoted,
+            _ if b == b'\n' => {
+                state = State::FieldStart;
+                at(i + 1);
+            }
+            _ if Some(b) == q.comment => {
+                // The rest of the line is a comment.
+                match memchr::memchr(b'\n', &bytes[i..]) {
+                    Some(n) => {
+                        i += n;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            State::FieldStart if b == q.quote => state = State::Quoted,
+            State::FieldStart if ws(b) || Some(b) == q.delimiter => {}
+            State::FieldStart => state = State::Unquoted,
+            _ if Some(b) == q.delimiter || ws(b) => state = State::FieldStart,
+            _ => state = State::Unquoted,
+        }
+        i += 1;
+    }
+}
+
+/// Where the last record of `bytes` starts (see [`record_starts`]); `None` when no newline
+/// ends a record, or the last one ends `bytes`.
+fn last_record_start(bytes: &[u8], q: Quoting) -> Option<usize> {
+    let mut last = None;
+    record_starts(bytes, q, |p| last = Some(p));
+    last.filter(|&l| l < bytes.len())
+}
+
+/// [`super::fast::split_cuts`] for quoted text: cuts at the record starts (see
+/// [`record_starts`]) nearest after `parts` equal shares.
+fn record_cuts(bytes: &[u8], q: Quoting, parts: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let share = bytes.len() / parts.max(1) + 1;
+    record_starts(bytes, q, |p| {
+        if p < bytes.len() && p >= cuts[cuts.len() - 1] + share {
+            cuts.push(p);
+        }
+    });
+    cuts.push(bytes.len());
+    cuts
 }
 
 /// An error found in a block, moved down by the lines before the block.
@@ -1721,10 +1855,27 @@ mod tests {
                 None => declined += 1,
             }
         }
+        // The pieces are cut where the quoting scan finds records start, so none declines;
+        // cuts after any newline would have fallen inside quoted fields.
         assert!(
-            agreed > 0 && declined > 0,
+            agreed == 8 && declined == 0,
             "{agreed} agreed, {declined} declined"
         );
+        let mut starts = std::collections::HashSet::from([0, text.len()]);
+        record_starts(text.as_bytes(), Quoting::of(&o).unwrap(), |p| {
+            starts.insert(p);
+        });
+        let inside = [2, 3, 5, 8, 13, 40, 97, 300]
+            .iter()
+            .flat_map(|&parts| super::super::fast::split_cuts(text.as_bytes(), parts))
+            .filter(|c| !starts.contains(c))
+            .count();
+        assert!(inside > 0);
+        for parts in [2, 5, 40] {
+            let cuts = record_cuts(text.as_bytes(), Quoting::of(&o).unwrap(), parts);
+            assert!(cuts.iter().all(|c| starts.contains(c)), "{cuts:?}");
+            assert!(cuts.len() > parts / 2, "{parts}: {cuts:?}");
+        }
         // Without quoted newlines every cut is a record start.
         let plain_text = text.replace("\"multi\nline\"", "\"multi line\"");
         for parts in [2, 7, 64] {
