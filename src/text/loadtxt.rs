@@ -1487,18 +1487,24 @@ fn stream_text(
         // The text is parsed (on every core, into the output) while the next block is read,
         // unless it may hold the last rows wanted.
         let len = out.len();
-        let (parsed, read) = std::thread::scope(|s| {
-            let (text, out) = (&text, &mut out);
-            let (targets, block_options) = (&targets, &block_options);
-            let job = s.spawn(move || {
-                let decoded = decode(text.as_bytes(), options.encoding)?;
-                Ok(parse_text(&decoded, block_options, targets, before, out))
-            });
-            let read = remaining.is_none().then(|| blocks.next_block());
-            (job.join(), read)
-        });
-        let parsed: Result<(Result<Appended>, bool)> =
-            parsed.map_err(|_| Error::new(ErrorKind::Io, "a parsing thread failed"))?;
+        let parse = |out: &mut AlignedBuf| -> Result<(Result<Appended>, bool)> {
+            let decoded = decode(text.as_bytes(), options.encoding)?;
+            Ok(parse_text(&decoded, &block_options, &targets, before, out))
+        };
+        let (parsed, read) = if text.len() < 1 << 20 {
+            // A small text (a short input, or a test's tiny blocks): no thread.
+            (parse(&mut out), None)
+        } else {
+            std::thread::scope(|s| {
+                let out = &mut out;
+                let job = s.spawn(move || parse(out));
+                let read = remaining.is_none().then(|| blocks.next_block());
+                let parsed = job
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::new(ErrorKind::Io, "a parsing thread failed")));
+                (parsed, read)
+            })
+        };
         let (parsed, open) = parsed.map_err(|e| rebase(e, line_base - 1))?;
         next = match read {
             Some(r) => r?,
