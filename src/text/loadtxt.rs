@@ -1596,6 +1596,8 @@ fn record_starts(bytes: &[u8], q: Quoting, mut at: impl FnMut(usize)) {
                 state = State::FieldStart;
                 at(i + 1);
             }
+            // A lone carriage return ends a record too (never a cut: cuts follow '\n').
+            _ if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') => state = State::FieldStart,
             _ if Some(b) == q.comment => {
                 // The rest of the line is a comment.
                 match memchr::memchr(b'\n', &bytes[i..]) {
