@@ -1426,6 +1426,8 @@ fn stream_text(
     // with the next block would double the (general tokenizer's) work. The parse still
     // checks the cut: a text that ends inside a quoted field takes the carry back.
     let mut scan = None;
+    // Where the scan of `text` stopped without finding a record's start, and its state.
+    let mut resume: Option<(usize, ScanState)> = None;
     loop {
         let block = next.take();
         if block.is_none() && carry.is_empty() && text.is_empty() {
@@ -1463,9 +1465,27 @@ fn stream_text(
             continue;
         }
         if let Some(quoting) = scan {
-            if let Some(cut) = last_record_start(text.as_bytes(), quoting) {
-                carry.extend_from_slice(&text.as_bytes()[cut..]);
-                text.truncate(cut);
+            // The scan goes on from where it stopped when the text only grew since.
+            let (from, state) = resume.take().unwrap_or((0, ScanState::FieldStart));
+            let mut last = None;
+            let state = record_starts(&text.as_bytes()[from..], quoting, state, |p| {
+                last = Some(from + p);
+            });
+            match last {
+                Some(cut) if cut < text.len() => {
+                    carry.extend_from_slice(&text.as_bytes()[cut..]);
+                    text.truncate(cut);
+                }
+                Some(_) => {}
+                None => {
+                    // No record ends in the text (an unclosed quote, a huge field): parsing
+                    // it now would be done again with every block that follows.
+                    next = blocks.next_block()?;
+                    if next.is_some() {
+                        resume = Some((text.len(), state));
+                        continue;
+                    }
+                }
             }
         }
         let remaining = options.max_rows.map(|m| m.saturating_sub(before.rows));
@@ -1531,7 +1551,7 @@ fn stream_text(
     Ok((out, before.rows, before.ncols))
 }
 
-/// The bytes that shape records in [`last_record_start`]'s scan: the quote, the
+/// The bytes that shape records in [`record_starts`]' scan: the quote, the
 /// delimiter (`None`: whitespace) and the comment marker, all ASCII.
 #[derive(Clone, Copy, Debug)]
 struct Quoting {
@@ -1560,70 +1580,76 @@ impl Quoting {
     }
 }
 
+/// Where [`record_starts`] is in the text: at a field's start, in an unquoted field, in a
+/// quoted one (just after a quote inside it), or in a comment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ScanState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+    Comment,
+}
+
 /// Each position of `bytes` after a newline that ends a record, to `at`, as the
 /// tokenizer's quoting rules place records (a quote opens a field only at its start;
 /// inside, a doubled quote is literal and newlines belong to the field; a comment marker
-/// outside quotes runs to the end of the line). Only a guess for the caller to check
-/// (non-ASCII whitespace is not skipped): a text cut at one that is wrong ends inside a
-/// quoted field.
-fn record_starts(bytes: &[u8], q: Quoting, mut at: impl FnMut(usize)) {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
+/// outside quotes runs to the end of the line), from `state` at the first byte; returns
+/// the state after the last, to go on with the bytes that follow. Only a guess for the
+/// caller to check (non-ASCII whitespace is not skipped): a text cut at one that is wrong
+/// ends inside a quoted field.
+fn record_starts(
+    bytes: &[u8],
+    q: Quoting,
+    mut state: ScanState,
+    mut at: impl FnMut(usize),
+) -> ScanState {
+    use ScanState::*;
     let ws = |b: u8| q.delimiter.is_none() && matches!(b, b' ' | b'\t' | 0x0b | 0x0c);
-    let mut state = State::FieldStart;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         match state {
-            State::Quoted => {
+            Quoted => {
                 // To the next quote at once.
                 match memchr::memchr(q.quote, &bytes[i..]) {
                     Some(n) => {
                         i += n + 1;
-                        state = State::QuoteInQuoted;
+                        state = QuoteInQuoted;
                     }
                     None => break,
                 }
                 continue;
             }
-            State::QuoteInQuoted if b == q.quote => state = State::Quoted,
-            _ if b == b'\n' => {
-                state = State::FieldStart;
-                at(i + 1);
-            }
-            // A lone carriage return ends a record too (never a cut: cuts follow '\n').
-            _ if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') => state = State::FieldStart,
-            _ if Some(b) == q.comment => {
+            Comment => {
                 // The rest of the line is a comment.
                 match memchr::memchr(b'\n', &bytes[i..]) {
                     Some(n) => {
-                        i += n;
-                        continue;
+                        i += n + 1;
+                        state = FieldStart;
+                        at(i);
                     }
                     None => break,
                 }
+                continue;
             }
-            State::FieldStart if b == q.quote => state = State::Quoted,
-            State::FieldStart if ws(b) || Some(b) == q.delimiter => {}
-            State::FieldStart => state = State::Unquoted,
-            _ if Some(b) == q.delimiter || ws(b) => state = State::FieldStart,
-            _ => state = State::Unquoted,
+            QuoteInQuoted if b == q.quote => state = Quoted,
+            _ if b == b'\n' => {
+                state = FieldStart;
+                at(i + 1);
+            }
+            // A lone carriage return ends a record too (never a cut: cuts follow '\n').
+            _ if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') => state = FieldStart,
+            _ if Some(b) == q.comment => state = Comment,
+            FieldStart if b == q.quote => state = Quoted,
+            FieldStart if ws(b) || Some(b) == q.delimiter => {}
+            FieldStart => state = Unquoted,
+            _ if Some(b) == q.delimiter || ws(b) => state = FieldStart,
+            _ => state = Unquoted,
         }
         i += 1;
     }
-}
-
-/// Where the last record of `bytes` starts (see [`record_starts`]); `None` when no newline
-/// ends a record, or the last one ends `bytes`.
-fn last_record_start(bytes: &[u8], q: Quoting) -> Option<usize> {
-    let mut last = None;
-    record_starts(bytes, q, |p| last = Some(p));
-    last.filter(|&l| l < bytes.len())
+    state
 }
 
 /// [`super::fast::split_cuts`] for quoted text: cuts at the record starts (see
@@ -1631,7 +1657,7 @@ fn last_record_start(bytes: &[u8], q: Quoting) -> Option<usize> {
 fn record_cuts(bytes: &[u8], q: Quoting, parts: usize) -> Vec<usize> {
     let mut cuts = vec![0];
     let share = bytes.len() / parts.max(1) + 1;
-    record_starts(bytes, q, |p| {
+    record_starts(bytes, q, ScanState::FieldStart, |p| {
         if p < bytes.len() && p >= cuts[cuts.len() - 1] + share {
             cuts.push(p);
         }
@@ -1870,9 +1896,14 @@ mod tests {
             "{agreed} agreed, {declined} declined"
         );
         let mut starts = std::collections::HashSet::from([0, text.len()]);
-        record_starts(text.as_bytes(), Quoting::of(&o).unwrap(), |p| {
-            starts.insert(p);
-        });
+        record_starts(
+            text.as_bytes(),
+            Quoting::of(&o).unwrap(),
+            ScanState::FieldStart,
+            |p| {
+                starts.insert(p);
+            },
+        );
         let inside = [2, 3, 5, 8, 13, 40, 97, 300]
             .iter()
             .flat_map(|&parts| super::super::fast::split_cuts(text.as_bytes(), parts))
